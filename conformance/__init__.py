@@ -1,0 +1,1 @@
+"""The Schemathesis conformance suite and the ``tmf-conformance`` command."""

@@ -1,0 +1,1 @@
+"""The CPQ/OMS core: domain, use cases, persistence and ports. No web framework, no adapters."""

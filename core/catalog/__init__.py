@@ -1,0 +1,1 @@
+"""The product catalog: entities, lifecycle, versioning, integrity and their use cases."""

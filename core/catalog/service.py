@@ -1,0 +1,287 @@
+"""Catalog use cases: create, read, list, patch, delete; each one unit of work with its events."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.catalog import integrity
+from core.catalog.kinds import KINDS, CatalogKind
+from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
+from core.catalog.model import CatalogEntity
+from core.catalog.patching import SERVER_OWNED, apply_patch, server_owned_changes
+from core.catalog.versioning import content_changed, next_version
+from core.errors import Conflict, DomainError, InvalidRequest, NotFound, PreconditionFailed
+from core.events.model import Change, resource_event
+from core.persistence.database import Database
+from core.persistence.uow import UnitOfWork
+from core.ports import Clock, IdGenerator, SystemClock, UuidGenerator
+from core.query import Query, parse_query
+from core.schema import ResourceSchemas
+from core.timeutil import format_utc
+
+DOMAIN = "productCatalogManagement"
+
+
+@dataclass(frozen=True)
+class CatalogSettings:
+    strict: bool = True
+    lifecycle: LifecyclePolicy = DEFAULT_LIFECYCLE
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Who asks and where from: the base URL for hrefs and the correlation id for events."""
+
+    base_url: str
+    correlation_id: str | None = None
+
+
+@dataclass
+class CatalogPage:
+    entities: list[CatalogEntity]
+    total: int
+    query: Query = field(default_factory=Query)
+
+
+def etag_matches(if_match: str | None, etag: str) -> bool:
+    """RFC 9110 If-Match: ``*`` or any listed tag (weak prefix ignored)."""
+    if if_match is None:
+        return True
+    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+class CatalogService:
+    """The catalog's use cases over one database."""
+
+    def __init__(
+        self,
+        db: Database,
+        schemas: ResourceSchemas,
+        settings: CatalogSettings | None = None,
+        clock: Clock | None = None,
+        ids: IdGenerator | None = None,
+    ) -> None:
+        self.db = db
+        self.schemas = schemas
+        self.settings = settings or CatalogSettings()
+        self.clock = clock or SystemClock()
+        self.ids = ids or UuidGenerator()
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get(self, kind_name: str, entity_id: str, version: str | None = None) -> CatalogEntity:
+        with self.db.uow(write=False) as uow:
+            entity = uow.catalog.get(kind_name, entity_id, version)
+        if entity is None:
+            raise NotFound(kind_name, entity_id, version)
+        return entity
+
+    def list_query(self, kind_name: str, params: Iterable[tuple[str, str]]) -> Query:
+        """Parse TMF630 parameters against the resource's schema (400 on any mistake)."""
+        return parse_query(params, self.schemas, KINDS[kind_name].schema)
+
+    def get_all(self, kind_name: str, params: Iterable[tuple[str, str]]) -> CatalogPage:
+        """One page of current entities (or the asked versions) matching TMF630 parameters."""
+        kind = KINDS[kind_name]
+        query = self.list_query(kind_name, params)
+        with self.db.uow(write=False) as uow:
+            entities, total = uow.catalog.list(kind.name, query)
+        return CatalogPage(entities, total, query)
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def create(
+        self,
+        kind_name: str,
+        body: dict[str, Any],
+        ctx: RequestContext,
+        entity_id: str | None = None,
+    ) -> CatalogEntity:
+        """Create version 1 of an entity; ``entity_id`` is for seeding and import, not clients."""
+        kind = KINDS[kind_name]
+        problems = [
+            f"{a} is set by the server; do not send it" for a in ("id", "href") if a in body
+        ]
+        document = copy.deepcopy(body)
+        entity_id = entity_id or self.ids.new_id()
+        now = self._now()
+        document.update(id=entity_id, href=_href(ctx, kind, entity_id), lastUpdate=now)
+        document.setdefault("@type", kind.schema)
+        if not document.get("version"):
+            document["version"] = "1.0"
+        problems.extend(self._status_problems(document, default=self.settings.lifecycle.initial))
+        problems.extend(self._schema_problems(kind, document))
+        with self.db.uow() as uow:
+            problems.extend(integrity.check(kind, entity_id, document, None, self._ctx(uow, now)))
+            if problems:
+                raise InvalidRequest(problems, f"Invalid {kind.name}")
+            entity = CatalogEntity(kind.name, entity_id, document["version"], document)
+            uow.catalog.add(entity)
+            self._emit(uow, kind, "Create", document, now, ctx)
+            uow.commit()
+        return entity
+
+    def patch(
+        self,
+        kind_name: str,
+        entity_id: str,
+        patch: Any,
+        patch_format: str,
+        ctx: RequestContext,
+        if_match: str | None = None,
+    ) -> CatalogEntity:
+        kind = KINDS[kind_name]
+        with self.db.uow() as uow:
+            current = self._current_for_change(uow, kind, entity_id, if_match)
+            document = apply_patch(current.document, patch, patch_format)
+            if document == current.document:
+                return current
+            problems = server_owned_changes(current.document, document, SERVER_OWNED)
+            problems.extend(self._status_problems(document, default=None))
+            if not document.get("version"):
+                problems.append("version cannot be removed")
+            problems.extend(self._schema_problems(kind, document))
+            if problems:
+                raise InvalidRequest(problems, f"Invalid change to {kind.name}")
+            old_status, new_status = current.lifecycle_status, document["lifecycleStatus"]
+            if old_status:
+                self.settings.lifecycle.check_transition(
+                    kind.name, entity_id, old_status, new_status
+                )
+            now = self._now()
+            document["lastUpdate"] = now
+            changed = content_changed(current.document, document) or (
+                document["version"] != current.version
+            )
+            new_version = self.settings.lifecycle.is_released(old_status) and changed
+            taken = {v.version for v in uow.catalog.versions(kind.name, entity_id)} - {
+                current.version
+            }
+            if new_version and document["version"] == current.version:
+                document["version"] = next_version(current.version, taken | {current.version})
+            if document["version"] in taken:
+                raise Conflict(
+                    f"{kind.name} {entity_id!r} already has a version {document['version']!r}"
+                )
+            problems = integrity.check(kind, entity_id, document, old_status, self._ctx(uow, now))
+            if problems:
+                raise InvalidRequest(problems, f"Invalid change to {kind.name}")
+            if new_version:
+                uow.catalog.supersede(current)
+                entity = CatalogEntity(kind.name, entity_id, document["version"], document)
+                uow.catalog.add(entity)
+            else:
+                entity = CatalogEntity(
+                    kind.name, entity_id, document["version"], document, current.row_version + 1
+                )
+                uow.catalog.update(current, entity)
+            if new_status != old_status:
+                self._emit(uow, kind, "StateChange", document, now, ctx)
+            if changed:
+                self._emit(uow, kind, "AttributeValueChange", document, now, ctx)
+            uow.commit()
+        return entity
+
+    def delete(
+        self, kind_name: str, entity_id: str, ctx: RequestContext, if_match: str | None = None
+    ) -> None:
+        kind = KINDS[kind_name]
+        with self.db.uow() as uow:
+            current = self._current_for_change(uow, kind, entity_id, if_match)
+            now = self._now()
+            if self.settings.strict:
+                users = integrity.referrers(kind, entity_id, self._ctx(uow, now))
+                if users:
+                    raise Conflict(
+                        f"{kind.name} {entity_id!r} is still referred to by {', '.join(users)}",
+                        "Entity in use",
+                    )
+            uow.catalog.delete(kind.name, entity_id, current.row_version)
+            self._emit(uow, kind, "Delete", current.document, now, ctx)
+            uow.commit()
+
+    def audit(self) -> dict[tuple[str, str], list[str]]:
+        """Integrity problems of every stored current entity, e.g. after a raw legacy load."""
+        found: dict[tuple[str, str], list[str]] = {}
+        with self.db.uow(write=False) as uow:
+            ctx = self._ctx(uow, self._now())
+            for kind in KINDS.values():
+                offset = 0
+                while True:
+                    page, _ = uow.catalog.list(kind.name, Query(offset=offset, limit=500))
+                    for entity in page:
+                        problems = integrity.check(kind, entity.id, entity.document, None, ctx)
+                        if problems:
+                            found[(kind.name, entity.id)] = problems
+                    if len(page) < 500:
+                        break
+                    offset += 500
+        return found
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _current_for_change(
+        self, uow: UnitOfWork, kind: CatalogKind, entity_id: str, if_match: str | None
+    ) -> CatalogEntity:
+        current = uow.catalog.get(kind.name, entity_id)
+        if current is None:
+            raise NotFound(kind.name, entity_id)
+        if not etag_matches(if_match, current.etag):
+            raise PreconditionFailed(
+                f"{kind.name} {entity_id!r} is at {current.etag}, not {if_match}; read it again"
+            )
+        return current
+
+    def _status_problems(self, document: dict[str, Any], default: str | None) -> list[str]:
+        status = document.get("lifecycleStatus")
+        if status is None and default is not None:
+            document["lifecycleStatus"] = default
+            return []
+        if not isinstance(status, str) or not status.strip():
+            return ["lifecycleStatus cannot be removed or empty"]
+        try:
+            document["lifecycleStatus"] = self.settings.lifecycle.canonical(status)
+        except DomainError as error:
+            return [error.message]
+        return []
+
+    def _schema_problems(self, kind: CatalogKind, document: dict[str, Any]) -> list[str]:
+        problems = self.schemas.validate(kind.schema, document)
+        return problems or self.schemas.normalize_datetimes(kind.schema, document)
+
+    def _ctx(self, uow: UnitOfWork, now: str) -> integrity.IntegrityContext:
+        return integrity.IntegrityContext(
+            uow.catalog, self.schemas, self.settings.lifecycle, self.settings.strict, now
+        )
+
+    def _emit(
+        self,
+        uow: UnitOfWork,
+        kind: CatalogKind,
+        change: Change,
+        document: dict[str, Any],
+        now: str,
+        ctx: RequestContext,
+    ) -> None:
+        uow.outbox.add(
+            resource_event(
+                resource_kind=kind.name,
+                change=change,
+                document=document,
+                event_id=self.ids.new_id(),
+                occurred_at=now,
+                correlation_id=ctx.correlation_id,
+                domain=DOMAIN,
+            )
+        )
+
+    def _now(self) -> str:
+        return format_utc(self.clock.now())
+
+
+def _href(ctx: RequestContext, kind: CatalogKind, entity_id: str) -> str:
+    return f"{ctx.base_url.rstrip('/')}/{kind.name}/{entity_id}"

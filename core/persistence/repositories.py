@@ -1,0 +1,284 @@
+"""Repositories: domain objects in and out of the tables, list queries through the compiler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from core.catalog.model import CatalogEntity, Job
+from core.errors import Conflict
+from core.events.model import DomainEvent
+from core.persistence.tables import catalog_entity, job, outbox
+from core.query.ast import Condition, Query
+from core.query.sql import QueryCompiler
+
+_T = catalog_entity
+_COLUMNS: dict[tuple[str, ...], sa.Column[Any]] = {
+    ("id",): _T.c.entity_id,
+    ("version",): _T.c.version,
+    ("lifecycleStatus",): _T.c.lifecycle_status,
+    ("name",): _T.c.name,
+    ("lastUpdate",): _T.c.last_update,
+}
+
+
+def _row_values(entity: CatalogEntity) -> dict[str, Any]:
+    start, end = entity.valid_for
+    return {
+        "kind": entity.kind,
+        "entity_id": entity.id,
+        "version": entity.version,
+        "is_current": entity.is_current,
+        "lifecycle_status": entity.lifecycle_status,
+        "name": entity.name,
+        "last_update": entity.last_update,
+        "valid_from": start,
+        "valid_to": end,
+        "row_version": entity.row_version,
+        "document": entity.document,
+    }
+
+
+def _entity(row: sa.Row[Any]) -> CatalogEntity:
+    return CatalogEntity(
+        kind=row.kind,
+        id=row.entity_id,
+        version=row.version,
+        document=row.document,
+        row_version=row.row_version,
+        is_current=row.is_current,
+    )
+
+
+class CatalogRepository:
+    """Versions of catalog entities; at most one current version per (kind, id)."""
+
+    def __init__(self, connection: sa.Connection, dialect: str) -> None:
+        self._db = connection
+        self._compiler = QueryCompiler(dialect, _T.c.document, _COLUMNS)
+
+    def get(self, kind: str, entity_id: str, version: str | None = None) -> CatalogEntity | None:
+        """The current version, or the named one."""
+        where = [_T.c.kind == kind, _T.c.entity_id == entity_id]
+        where.append(_T.c.version == version if version is not None else _T.c.is_current)
+        row = self._db.execute(sa.select(_T).where(*where)).first()
+        return _entity(row) if row else None
+
+    def versions(self, kind: str, entity_id: str) -> list[CatalogEntity]:
+        rows = self._db.execute(
+            sa.select(_T).where(_T.c.kind == kind, _T.c.entity_id == entity_id).order_by(_T.c.seq)
+        )
+        return [_entity(r) for r in rows]
+
+    def add(self, entity: CatalogEntity) -> None:
+        """Insert a new version; a duplicate (kind, id, version) is a Conflict."""
+        try:
+            with self._db.begin_nested():
+                self._db.execute(sa.insert(_T).values(**_row_values(entity)))
+        except IntegrityError:
+            raise Conflict(
+                f"{entity.kind} {entity.id!r} already has a version {entity.version!r}"
+            ) from None
+
+    def update(self, old: CatalogEntity, new: CatalogEntity) -> None:
+        """Rewrite one version in place unless it changed since ``old`` was read (Conflict)."""
+        result = self._db.execute(
+            sa.update(_T)
+            .where(
+                _T.c.kind == old.kind,
+                _T.c.entity_id == old.id,
+                _T.c.version == old.version,
+                _T.c.row_version == old.row_version,
+            )
+            .values(**_row_values(new))
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"{old.kind} {old.id!r} was changed by another request; retry")
+
+    def supersede(self, entity: CatalogEntity) -> None:
+        """Mark a version as no longer current, guarded by its row version."""
+        result = self._db.execute(
+            sa.update(_T)
+            .where(
+                _T.c.kind == entity.kind,
+                _T.c.entity_id == entity.id,
+                _T.c.version == entity.version,
+                _T.c.row_version == entity.row_version,
+                _T.c.is_current,
+            )
+            .values(is_current=False)
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"{entity.kind} {entity.id!r} was changed by another request; retry")
+
+    def delete(self, kind: str, entity_id: str, expected_row_version: int) -> None:
+        """Delete every version, if the current one is unchanged since it was read."""
+        guard = self._db.execute(
+            sa.delete(_T).where(
+                _T.c.kind == kind,
+                _T.c.entity_id == entity_id,
+                _T.c.is_current,
+                _T.c.row_version == expected_row_version,
+            )
+        )
+        if guard.rowcount != 1:
+            raise Conflict(f"{kind} {entity_id!r} was changed by another request; retry")
+        self._db.execute(sa.delete(_T).where(_T.c.kind == kind, _T.c.entity_id == entity_id))
+
+    def existing_ids(self, kind: str, ids: set[str]) -> set[str]:
+        """Which of ``ids`` exist (current version) for ``kind``."""
+        if not ids:
+            return set()
+        rows = self._db.execute(
+            sa.select(_T.c.entity_id).where(
+                _T.c.kind == kind, _T.c.is_current, _T.c.entity_id.in_(sorted(ids))
+            )
+        )
+        return {r.entity_id for r in rows}
+
+    def current_by_ids(self, kind: str, ids: set[str]) -> dict[str, CatalogEntity]:
+        if not ids:
+            return {}
+        rows = self._db.execute(
+            sa.select(_T).where(_T.c.kind == kind, _T.c.is_current, _T.c.entity_id.in_(sorted(ids)))
+        )
+        return {r.entity_id: _entity(r) for r in rows}
+
+    def matching(self, kind: str, conditions: tuple[Condition, ...], limit: int = 10) -> list[str]:
+        """Ids of current entities of ``kind`` meeting all ``conditions`` (e.g. who refers to X)."""
+        rows = self._db.execute(
+            sa.select(_T.c.entity_id)
+            .where(_T.c.kind == kind, _T.c.is_current, *self._compiler.where(conditions))
+            .order_by(_T.c.seq)
+            .limit(limit)
+        )
+        return [r.entity_id for r in rows]
+
+    def list(self, kind: str, query: Query) -> tuple[list[CatalogEntity], int]:
+        """One page of entities matching ``query`` and the total number of matches."""
+        where: list[Any] = [_T.c.kind == kind, *self._compiler.where(query.conditions)]
+        if query.condition_on("version") is None:
+            where.append(_T.c.is_current)
+        total = self._db.execute(
+            sa.select(sa.func.count()).select_from(_T).where(*where)
+        ).scalar_one()
+        if query.limit == 0 or query.offset >= total:
+            return [], int(total)
+        order = [*self._compiler.order_by(query.sort), _T.c.seq]
+        rows = self._db.execute(
+            sa.select(_T).where(*where).order_by(*order).offset(query.offset).limit(query.limit)
+        )
+        return [_entity(r) for r in rows], int(total)
+
+
+class OutboxRepository:
+    """The transactional outbox: events written with the change that caused them."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._db = connection
+
+    def add(self, event: DomainEvent) -> None:
+        self._db.execute(
+            sa.insert(outbox).values(
+                event_id=event.event_id,
+                event_type=event.event_type,
+                resource_kind=event.resource_kind,
+                resource_id=event.resource_id,
+                occurred_at=event.occurred_at,
+                correlation_id=event.correlation_id,
+                payload=event.payload,
+            )
+        )
+
+    def list(
+        self, resource_kind: str | None = None, resource_id: str | None = None
+    ) -> list[DomainEvent]:
+        """Events in the order they were written, optionally for one resource."""
+        statement = sa.select(outbox).order_by(outbox.c.seq)
+        if resource_kind is not None:
+            statement = statement.where(outbox.c.resource_kind == resource_kind)
+        if resource_id is not None:
+            statement = statement.where(outbox.c.resource_id == resource_id)
+        return [
+            DomainEvent(
+                event_id=r.event_id,
+                event_type=r.event_type,
+                resource_kind=r.resource_kind,
+                resource_id=r.resource_id,
+                occurred_at=r.occurred_at,
+                correlation_id=r.correlation_id,
+                payload=r.payload,
+            )
+            for r in self._db.execute(statement)
+        ]
+
+
+class JobRepository:
+    """Import and export jobs."""
+
+    def __init__(self, connection: sa.Connection, dialect: str) -> None:
+        self._db = connection
+        self._compiler = QueryCompiler(
+            dialect, job.c.document, {("id",): job.c.job_id, ("status",): job.c.status}
+        )
+
+    def add(self, item: Job) -> None:
+        self._db.execute(
+            sa.insert(job).values(
+                kind=item.kind,
+                job_id=item.id,
+                status=item.status,
+                last_update=str(item.document.get("creationDate", "")),
+                row_version=item.row_version,
+                document=item.document,
+            )
+        )
+
+    def get(self, kind: str, job_id: str) -> Job | None:
+        row = self._db.execute(
+            sa.select(job).where(job.c.kind == kind, job.c.job_id == job_id)
+        ).first()
+        return Job(row.kind, row.job_id, row.document, row.row_version) if row else None
+
+    def update(self, item: Job, expected_row_version: int, now: str) -> None:
+        result = self._db.execute(
+            sa.update(job)
+            .where(job.c.kind == item.kind, job.c.job_id == item.id)
+            .where(job.c.row_version == expected_row_version)
+            .values(
+                status=item.status,
+                document=item.document,
+                row_version=item.row_version,
+                last_update=now,
+            )
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"{item.kind} {item.id!r} was changed by another request; retry")
+
+    def delete(self, kind: str, job_id: str) -> bool:
+        result = self._db.execute(sa.delete(job).where(job.c.kind == kind, job.c.job_id == job_id))
+        return bool(result.rowcount)
+
+    def claim_next(self, kind: str, status: str) -> Job | None:
+        """The oldest job of ``kind`` in ``status``, locked against other workers on PostgreSQL."""
+        row = self._db.execute(
+            sa.select(job)
+            .where(job.c.kind == kind, job.c.status == status)
+            .order_by(job.c.seq)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        return Job(row.kind, row.job_id, row.document, row.row_version) if row else None
+
+    def list(self, kind: str, query: Query) -> tuple[list[Job], int]:
+        where: list[Any] = [job.c.kind == kind, *self._compiler.where(query.conditions)]
+        total = self._db.execute(
+            sa.select(sa.func.count()).select_from(job).where(*where)
+        ).scalar_one()
+        order = [*self._compiler.order_by(query.sort), job.c.seq]
+        rows = self._db.execute(
+            sa.select(job).where(*where).order_by(*order).offset(query.offset).limit(query.limit)
+        )
+        return [Job(r.kind, r.job_id, r.document, r.row_version) for r in rows], int(total)

@@ -1,0 +1,30 @@
+"""One timestamp format: UTC, milliseconds, ``Z``; fixed width, so text order is time order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def format_utc(moment: datetime) -> str:
+    """``2026-01-05T10:00:00.000Z`` for any aware (or naive-as-UTC) datetime."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+def parse_datetime(text: str) -> datetime:
+    """Parse RFC 3339 (``Z`` or an offset; a bare date is midnight UTC); ValueError if not."""
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def normalize(text: str) -> str:
+    """Canonical form of a timestamp string; ValueError if it is not one."""
+    return format_utc(parse_datetime(text))

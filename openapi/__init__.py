@@ -1,0 +1,23 @@
+"""Our OpenAPI documents (package data) and the tools that derive and read them."""
+
+from __future__ import annotations
+
+import functools
+import pathlib
+from typing import Any
+
+import yaml
+
+DIRECTORY = pathlib.Path(__file__).parent
+
+
+def spec_path(api: str) -> pathlib.Path:
+    """Path of our document for an API, e.g. ``tmf620`` -> ``tmf620-v4.yaml``."""
+    return DIRECTORY / f"{api}-v4.yaml"
+
+
+@functools.cache
+def load(api: str) -> dict[str, Any]:
+    """The parsed document, read once per process."""
+    document: dict[str, Any] = yaml.safe_load(spec_path(api).read_text(encoding="utf-8"))
+    return document

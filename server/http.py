@@ -1,0 +1,62 @@
+"""Small HTTP helpers shared by the API packages: JSON answers, request context, list headers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from connexion import request
+from starlette.responses import Response
+
+from core.catalog.service import RequestContext
+
+JSON = "application/json;charset=utf-8"
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """UTF-8 JSON, not ASCII-escaped, with the correlation id echoed."""
+    all_headers = {"X-Correlation-ID": correlation_id(), **(headers or {})}
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(content, status_code=status, media_type=JSON, headers=all_headers)
+
+
+def empty_response(status: int = 204) -> Response:
+    return Response(status_code=status, headers={"X-Correlation-ID": correlation_id()})
+
+
+def correlation_id() -> str:
+    """The caller's X-Correlation-ID, or one generated once for this request."""
+    scope = request.scope
+    if "tmf.correlation_id" not in scope:
+        scope["tmf.correlation_id"] = request.headers.get("x-correlation-id") or str(uuid.uuid4())
+    return str(scope["tmf.correlation_id"])
+
+
+def base_url(public_base_url: str | None, api_base_path: str) -> str:
+    """Absolute base of this API for hrefs: the configured public URL or what the client used."""
+    if public_base_url:
+        return public_base_url.rstrip("/") + api_base_path
+    url = request.url
+    return f"{url.scheme}://{url.netloc}{api_base_path}"
+
+
+def context(public_base_url: str | None, api_base_path: str) -> RequestContext:
+    return RequestContext(base_url(public_base_url, api_base_path), correlation_id())
+
+
+def query_pairs() -> list[tuple[str, str]]:
+    """Every query parameter in order, repeated names kept."""
+    return list(request.query_params.multi_items())
+
+
+def patch_format() -> str:
+    """``json`` for RFC 6902 bodies, ``merge`` for merge patch and plain JSON."""
+    content_type = request.headers.get("content-type", "")
+    return "json" if "json-patch+json" in content_type else "merge"
+
+
+def list_headers(total: int, returned: int) -> tuple[int, dict[str, str]]:
+    """TMF630: 200 when the page holds every match, 206 when it is partial."""
+    status = 200 if returned == total else 206
+    return status, {"X-Total-Count": str(total), "X-Result-Count": str(returned)}

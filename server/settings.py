@@ -1,0 +1,29 @@
+"""Settings from the environment (pydantic-settings); printed without secrets at start."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; defaults give the embedded demo."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///./tmf.db", alias="DATABASE_URL")
+    validation: Literal["strict", "lenient"] = Field("strict", alias="TMF_VALIDATION")
+    public_base_url: str | None = Field(None, alias="TMF_PUBLIC_BASE_URL")
+    lifecycle_file: str | None = Field(None, alias="TMF_LIFECYCLE_FILE")
+    validate_responses: bool = Field(False, alias="TMF_VALIDATE_RESPONSES")
+    import_dir: str = Field("./var/import", alias="TMF_IMPORT_DIR")
+    export_dir: str = Field("./var/export", alias="TMF_EXPORT_DIR")
+
+    def describe(self) -> str:
+        """One line per setting, with any password in the database URL masked."""
+        masked = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", self.database_url)
+        values = self.model_dump() | {"database_url": masked}
+        return "\n".join(f"  {k} = {v}" for k, v in values.items())

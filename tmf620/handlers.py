@@ -1,0 +1,92 @@
+"""TMF620 handlers: translate HTTP to catalog use cases and documents back to TMF JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from connexion import request
+from starlette.responses import Response
+
+from core.catalog.model import CatalogEntity
+from core.catalog.service import CatalogService
+from core.query import project
+from server import http
+
+BASE_PATH = "/tmf-api/productCatalogManagement/v4"
+ENTITY_KINDS = (
+    "catalog",
+    "category",
+    "productOffering",
+    "productOfferingPrice",
+    "productSpecification",
+)
+
+
+class CatalogHandlers:
+    """One method per operation kind; ``resolve`` binds an operationId to the right one."""
+
+    def __init__(self, service: CatalogService, public_base_url: str | None) -> None:
+        self.service = service
+        self.public_base_url = public_base_url
+
+    def resolve(self, operation_id: str) -> Callable[..., Response]:
+        """The handler for an operationId such as ``patchProductOffering``."""
+        for verb in ("list", "create", "retrieve", "patch", "delete"):
+            kind = operation_id[len(verb) :]
+            kind = kind[:1].lower() + kind[1:]
+            if operation_id.startswith(verb) and kind in ENTITY_KINDS:
+                return _bind(getattr(self, verb), kind, operation_id)
+        raise LookupError(f"no TMF620 handler for operation {operation_id!r}")
+
+    def _out(self, entity: CatalogEntity) -> dict[str, Any]:
+        """The stored document with its href for the address the caller used."""
+        document = dict(entity.document)
+        document["href"] = (
+            f"{http.base_url(self.public_base_url, BASE_PATH)}/{entity.kind}/{entity.id}"
+        )
+        return document
+
+    def list(self, kind: str, **_: Any) -> Response:
+        page = self.service.get_all(kind, http.query_pairs())
+        body = [project(self._out(e), page.query.fields) for e in page.entities]
+        status, headers = http.list_headers(page.total, len(body))
+        return http.json_response(body, status, headers)
+
+    def create(self, kind: str, body: Any = None, **_: Any) -> Response:
+        ctx = http.context(self.public_base_url, BASE_PATH)
+        entity = self.service.create(kind, body, ctx)
+        document = self._out(entity)
+        return http.json_response(
+            document, 201, {"Location": document["href"], "ETag": entity.etag}
+        )
+
+    def retrieve(self, kind: str, id: str, **_: Any) -> Response:
+        pairs = http.query_pairs()
+        entity = self.service.get(kind, id)
+        query = self.service.list_query(kind, [(k, v) for k, v in pairs if k == "fields"])
+        return http.json_response(
+            project(self._out(entity), query.fields), 200, {"ETag": entity.etag}
+        )
+
+    def patch(self, kind: str, id: str, body: Any = None, **_: Any) -> Response:
+        ctx = http.context(self.public_base_url, BASE_PATH)
+        entity = self.service.patch(
+            kind, id, body, http.patch_format(), ctx, request.headers.get("if-match")
+        )
+        return http.json_response(self._out(entity), 200, {"ETag": entity.etag})
+
+    def delete(self, kind: str, id: str, **_: Any) -> Response:
+        ctx = http.context(self.public_base_url, BASE_PATH)
+        self.service.delete(kind, id, ctx, request.headers.get("if-match"))
+        return http.empty_response(204)
+
+
+def _bind(method: Callable[..., Response], kind: str, operation_id: str) -> Callable[..., Response]:
+    """Connexion passes only the arguments a handler names: here the path id and the body."""
+
+    def bound(id: str | None = None, body: Any = None) -> Response:
+        return method(kind, id=id, body=body)
+
+    bound.__name__ = operation_id
+    return bound
