@@ -31,3 +31,15 @@ class UuidGenerator:
 
     def new_id(self) -> str:
         return str(uuid.uuid4())
+
+
+class CatalogFiles(Protocol):
+    """Where catalog files are read from (import) and written to (export)."""
+
+    def read(self, url: str) -> bytes:
+        """The bytes at ``url``; InvalidRequest when it may not or cannot be read."""
+        ...
+
+    def write(self, name: str, content: bytes) -> None:
+        """Store an export file under ``name`` (replacing any earlier one)."""
+        ...

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import pathlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,15 +16,19 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
 import openapi
+from adapters.files import EXPORT_ROUTE, LocalCatalogFiles
+from core.catalog.jobs import CatalogJobs
 from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
 from core.catalog.service import CatalogService, CatalogSettings
 from core.errors import DomainError
 from core.persistence.database import Database
 from core.schema import ResourceSchemas
 from server import errors
+from server.background import JobRunner
 from server.settings import Settings
 from server.validation import NamingParameterValidator
 from tmf620.handlers import CatalogHandlers
+from tmf620.jobs import JobHandlers, export_file_route
 
 log = logging.getLogger("tmf.app")
 # Connexion warns on every PATCH because it accepts several content types: noise, by design.
@@ -36,17 +42,33 @@ class Container:
     settings: Settings
     db: Database
     catalog: CatalogService
+    files: LocalCatalogFiles | None = None
+    jobs: CatalogJobs | None = None
+
+    def __post_init__(self) -> None:
+        if self.files is None:
+            self.files = LocalCatalogFiles(
+                self.settings.import_dir,
+                self.settings.export_dir,
+                self.settings.allowed_import_hosts(),
+            )
+        if self.jobs is None:
+            self.jobs = CatalogJobs(self.catalog, self.files)
 
 
 class OperationResolver(Resolver):  # type: ignore[misc]
-    """Binds each operationId to a handler of the API's handler object."""
+    """Binds each operationId to the first handler object that serves it."""
 
-    def __init__(self, handlers: CatalogHandlers) -> None:
+    def __init__(self, *handlers: CatalogHandlers | JobHandlers) -> None:
         super().__init__()
         self.handlers = handlers
 
     def resolve_function_from_operation_id(self, operation_id: str) -> Any:
-        return self.handlers.resolve(operation_id)
+        for handlers in self.handlers:
+            handler = handlers.resolve(operation_id)
+            if handler is not None:
+                return handler
+        raise LookupError(f"no handler for operation {operation_id!r}")
 
 
 def load_lifecycle(path: str | None) -> LifecyclePolicy:
@@ -70,11 +92,23 @@ def create_app(
     """The ASGI app serving TMF620 (and Swagger UI) on ``container``."""
     settings = settings or (container.settings if container else Settings())
     container = container or build_container(settings)
-    app = connexion.AsyncApp(__name__, specification_dir=str(openapi.DIRECTORY))
-    handlers = CatalogHandlers(container.catalog, settings.public_base_url)
+    assert container.jobs is not None and container.files is not None
+    runner = JobRunner(container.jobs)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        if settings.run_jobs:
+            runner.start()
+        yield
+        runner.stop()
+
+    app = connexion.AsyncApp(__name__, specification_dir=str(openapi.DIRECTORY), lifespan=lifespan)
     app.add_api(
         openapi.spec_path("tmf620").name,
-        resolver=OperationResolver(handlers),
+        resolver=OperationResolver(
+            CatalogHandlers(container.catalog, settings.public_base_url),
+            JobHandlers(container.jobs, runner, settings.public_base_url),
+        ),
         validate_responses=settings.validate_responses,
         validator_map={"parameter": NamingParameterValidator},
         swagger_ui_options=connexion.options.SwaggerUIOptions(swagger_ui_path="/docs"),
@@ -86,5 +120,12 @@ def create_app(
     app.add_error_handler(HTTPException, errors.http_error)
     app.add_error_handler(UnicodeDecodeError, errors.undecodable)
     app.add_error_handler(Exception, errors.unexpected)
+    app.add_url_rule(
+        f"{EXPORT_ROUTE}{{name}}",
+        "export_file",
+        export_file_route(container.files),
+        methods=["GET"],
+    )
     app.container = container
+    app.runner = runner
     return app

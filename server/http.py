@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from connexion import request
@@ -60,3 +61,28 @@ def list_headers(total: int, returned: int) -> tuple[int, dict[str, str]]:
     """TMF630: 200 when the page holds every match, 206 when it is partial."""
     status = 200 if returned == total else 206
     return status, {"X-Total-Count": str(total), "X-Result-Count": str(returned)}
+
+
+VERBS = ("list", "create", "retrieve", "patch", "delete")
+
+
+def operation_handler(
+    target: object, operation_id: str, kinds: Iterable[str]
+) -> Callable[..., Response] | None:
+    """Bind ``patchProductOffering`` to ``target.patch("productOffering", ...)``, if it has one."""
+    for verb in VERBS:
+        kind = operation_id[len(verb) :]
+        kind = kind[:1].lower() + kind[1:]
+        if operation_id.startswith(verb) and kind in kinds and hasattr(target, verb):
+            return _bind(getattr(target, verb), kind, operation_id)
+    return None
+
+
+def _bind(method: Callable[..., Response], kind: str, operation_id: str) -> Callable[..., Response]:
+    """Connexion passes only the arguments a handler names: here the path id and the body."""
+
+    def bound(id: str | None = None, body: Any = None) -> Response:
+        return method(kind, id=id, body=body)
+
+    bound.__name__ = operation_id
+    return bound

@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     validate_responses: bool = Field(False, alias="TMF_VALIDATE_RESPONSES")
     import_dir: str = Field("./var/import", alias="TMF_IMPORT_DIR")
     export_dir: str = Field("./var/export", alias="TMF_EXPORT_DIR")
+    import_allowed_hosts: str = Field("", alias="TMF_IMPORT_ALLOWED_HOSTS")
+    run_jobs: bool = Field(True, alias="TMF_RUN_JOBS")
+
+    def allowed_import_hosts(self) -> set[str]:
+        """Hosts an importJob may fetch a file from over HTTP (none by default)."""
+        return {h.strip() for h in self.import_allowed_hosts.split(",") if h.strip()}
 
     def describe(self) -> str:
         """One line per setting, with any password in the database URL masked."""

@@ -30,14 +30,9 @@ class CatalogHandlers:
         self.service = service
         self.public_base_url = public_base_url
 
-    def resolve(self, operation_id: str) -> Callable[..., Response]:
+    def resolve(self, operation_id: str) -> Callable[..., Response] | None:
         """The handler for an operationId such as ``patchProductOffering``."""
-        for verb in ("list", "create", "retrieve", "patch", "delete"):
-            kind = operation_id[len(verb) :]
-            kind = kind[:1].lower() + kind[1:]
-            if operation_id.startswith(verb) and kind in ENTITY_KINDS:
-                return _bind(getattr(self, verb), kind, operation_id)
-        raise LookupError(f"no TMF620 handler for operation {operation_id!r}")
+        return http.operation_handler(self, operation_id, ENTITY_KINDS)
 
     def _out(self, entity: CatalogEntity) -> dict[str, Any]:
         """The stored document with its href for the address the caller used."""
@@ -80,13 +75,3 @@ class CatalogHandlers:
         ctx = http.context(self.public_base_url, BASE_PATH)
         self.service.delete(kind, id, ctx, request.headers.get("if-match"))
         return http.empty_response(204)
-
-
-def _bind(method: Callable[..., Response], kind: str, operation_id: str) -> Callable[..., Response]:
-    """Connexion passes only the arguments a handler names: here the path id and the body."""
-
-    def bound(id: str | None = None, body: Any = None) -> Response:
-        return method(kind, id=id, body=body)
-
-    bound.__name__ = operation_id
-    return bound

@@ -102,26 +102,8 @@ class CatalogService:
         entity_id: str | None = None,
     ) -> CatalogEntity:
         """Create version 1 of an entity; ``entity_id`` is for seeding and import, not clients."""
-        kind = KINDS[kind_name]
-        problems = [
-            f"{a} is set by the server; do not send it" for a in ("id", "href") if a in body
-        ]
-        document = copy.deepcopy(body)
-        entity_id = entity_id or self.ids.new_id()
-        now = self._now()
-        document.update(id=entity_id, href=_href(ctx, kind, entity_id), lastUpdate=now)
-        document.setdefault("@type", kind.schema)
-        if not document.get("version"):
-            document["version"] = "1.0"
-        problems.extend(self._status_problems(document, default=self.settings.lifecycle.initial))
-        problems.extend(self._schema_problems(kind, document))
         with self.db.uow() as uow:
-            problems.extend(integrity.check(kind, entity_id, document, None, self._ctx(uow, now)))
-            if problems:
-                raise InvalidRequest(problems, f"Invalid {kind.name}")
-            entity = CatalogEntity(kind.name, entity_id, document["version"], document)
-            uow.catalog.add(entity)
-            self._emit(uow, kind, "Create", document, now, ctx)
+            entity = self.create_in(uow, KINDS[kind_name], body, ctx, entity_id)
             uow.commit()
         return entity
 
@@ -140,50 +122,88 @@ class CatalogService:
             document = apply_patch(current.document, patch, patch_format)
             if document == current.document:
                 return current
-            problems = server_owned_changes(current.document, document, SERVER_OWNED)
-            problems.extend(self._status_problems(document, default=None))
-            if not document.get("version"):
-                problems.append("version cannot be removed")
-            problems.extend(self._schema_problems(kind, document))
-            if problems:
-                raise InvalidRequest(problems, f"Invalid change to {kind.name}")
-            old_status, new_status = current.lifecycle_status, document["lifecycleStatus"]
-            if old_status:
-                self.settings.lifecycle.check_transition(
-                    kind.name, entity_id, old_status, new_status
-                )
-            now = self._now()
-            document["lastUpdate"] = now
-            changed = content_changed(current.document, document) or (
-                document["version"] != current.version
-            )
-            new_version = self.settings.lifecycle.is_released(old_status) and changed
-            taken = {v.version for v in uow.catalog.versions(kind.name, entity_id)} - {
-                current.version
-            }
-            if new_version and document["version"] == current.version:
-                document["version"] = next_version(current.version, taken | {current.version})
-            if document["version"] in taken:
-                raise Conflict(
-                    f"{kind.name} {entity_id!r} already has a version {document['version']!r}"
-                )
-            problems = integrity.check(kind, entity_id, document, old_status, self._ctx(uow, now))
-            if problems:
-                raise InvalidRequest(problems, f"Invalid change to {kind.name}")
-            if new_version:
-                uow.catalog.supersede(current)
-                entity = CatalogEntity(kind.name, entity_id, document["version"], document)
-                uow.catalog.add(entity)
-            else:
-                entity = CatalogEntity(
-                    kind.name, entity_id, document["version"], document, current.row_version + 1
-                )
-                uow.catalog.update(current, entity)
-            if new_status != old_status:
-                self._emit(uow, kind, "StateChange", document, now, ctx)
-            if changed:
-                self._emit(uow, kind, "AttributeValueChange", document, now, ctx)
+            entity = self.change_in(uow, kind, current, document, ctx)
             uow.commit()
+        return entity
+
+    def create_in(
+        self,
+        uow: UnitOfWork,
+        kind: CatalogKind,
+        body: dict[str, Any],
+        ctx: RequestContext,
+        entity_id: str | None = None,
+    ) -> CatalogEntity:
+        """Create inside the caller's unit of work (which commits); 400 with every problem."""
+        problems = [
+            f"{a} is set by the server; do not send it" for a in ("id", "href") if a in body
+        ]
+        document = copy.deepcopy(body)
+        entity_id = entity_id or self.ids.new_id()
+        now = self._now()
+        document.update(id=entity_id, href=_href(ctx, kind, entity_id), lastUpdate=now)
+        document.setdefault("@type", kind.schema)
+        if not document.get("version"):
+            document["version"] = "1.0"
+        problems.extend(self._status_problems(document, default=self.settings.lifecycle.initial))
+        problems.extend(self._schema_problems(kind, document))
+        problems.extend(integrity.check(kind, entity_id, document, None, self._ctx(uow, now)))
+        if problems:
+            raise InvalidRequest(problems, f"Invalid {kind.name}")
+        entity = CatalogEntity(kind.name, entity_id, document["version"], document)
+        uow.catalog.add(entity)
+        self._emit(uow, kind, "Create", document, now, ctx)
+        return entity
+
+    def change_in(
+        self,
+        uow: UnitOfWork,
+        kind: CatalogKind,
+        current: CatalogEntity,
+        document: dict[str, Any],
+        ctx: RequestContext,
+    ) -> CatalogEntity:
+        """Store ``document`` as the new state of ``current``: in place, or as a new version."""
+        entity_id = current.id
+        problems = server_owned_changes(current.document, document, SERVER_OWNED)
+        problems.extend(self._status_problems(document, default=None))
+        if not document.get("version"):
+            problems.append("version cannot be removed")
+        problems.extend(self._schema_problems(kind, document))
+        if problems:
+            raise InvalidRequest(problems, f"Invalid change to {kind.name}")
+        old_status, new_status = current.lifecycle_status, document["lifecycleStatus"]
+        if old_status:
+            self.settings.lifecycle.check_transition(kind.name, entity_id, old_status, new_status)
+        now = self._now()
+        document["lastUpdate"] = now
+        changed = content_changed(current.document, document) or (
+            document["version"] != current.version
+        )
+        new_version = self.settings.lifecycle.is_released(old_status) and changed
+        taken = {v.version for v in uow.catalog.versions(kind.name, entity_id)} - {current.version}
+        if new_version and document["version"] == current.version:
+            document["version"] = next_version(current.version, taken | {current.version})
+        if document["version"] in taken:
+            raise Conflict(
+                f"{kind.name} {entity_id!r} already has a version {document['version']!r}"
+            )
+        problems = integrity.check(kind, entity_id, document, old_status, self._ctx(uow, now))
+        if problems:
+            raise InvalidRequest(problems, f"Invalid change to {kind.name}")
+        if new_version:
+            uow.catalog.supersede(current)
+            entity = CatalogEntity(kind.name, entity_id, document["version"], document)
+            uow.catalog.add(entity)
+        else:
+            entity = CatalogEntity(
+                kind.name, entity_id, document["version"], document, current.row_version + 1
+            )
+            uow.catalog.update(current, entity)
+        if new_status != old_status:
+            self._emit(uow, kind, "StateChange", document, now, ctx)
+        if changed:
+            self._emit(uow, kind, "AttributeValueChange", document, now, ctx)
         return entity
 
     def delete(

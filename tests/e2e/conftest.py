@@ -26,19 +26,25 @@ def make_client(
 
 
 @pytest.fixture(scope="session")
-def apps(database: Database, schemas: ResourceSchemas) -> Iterator[dict[str, TestClient]]:
+def file_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("files")
+    return {"TMF_IMPORT_DIR": str(root / "import"), "TMF_EXPORT_DIR": str(root / "export")}
+
+
+@pytest.fixture(scope="session")
+def apps(
+    database: Database, schemas: ResourceSchemas, file_dirs: dict[str, str]
+) -> Iterator[dict[str, TestClient]]:
     """A strict and a lenient app per back end, built once (building one takes seconds)."""
-    strict = make_client(
-        database, schemas, CatalogService(database, schemas, CatalogSettings(strict=True))
-    )
-    lenient = make_client(
-        database,
-        schemas,
-        CatalogService(database, schemas, CatalogSettings(strict=False)),
-        TMF_VALIDATION="lenient",
-    )
-    with strict, lenient:
-        yield {"strict": strict, "lenient": lenient}
+    strict = CatalogService(database, schemas, CatalogSettings(strict=True))
+    lenient = CatalogService(database, schemas, CatalogSettings(strict=False))
+    with (
+        make_client(database, schemas, strict, **file_dirs) as strict_client,
+        make_client(
+            database, schemas, lenient, TMF_VALIDATION="lenient", TMF_RUN_JOBS=False, **file_dirs
+        ) as lenient_client,
+    ):
+        yield {"strict": strict_client, "lenient": lenient_client}
 
 
 @pytest.fixture
