@@ -9,13 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft7Validator
+from jsonschema import Draft7Validator, FormatChecker
 
 from core import timeutil
 
 JsonObject = dict[str, Any]
 
 SCALAR_TYPES = {"string", "number", "integer", "boolean"}
+
+# Formats are checked on write (uri, email, ...); date-time is normalized separately so that
+# every RFC 3339 spelling is accepted and stored one way.
+FORMATS = FormatChecker([f for f in Draft7Validator.FORMAT_CHECKER.checkers if f != "date-time"])
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class ResourceSchemas:
                 "$ref": f"#/components/schemas/{name}",
                 "components": {"schemas": self._components},
             }
-            validator = Draft7Validator(root)
+            validator = Draft7Validator(root, format_checker=FORMATS)
             self._validators[name] = validator
         problems = []
         for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):

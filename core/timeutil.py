@@ -9,8 +9,11 @@ def format_utc(moment: datetime) -> str:
     """``2026-01-05T10:00:00.000Z`` for any aware (or naive-as-UTC) datetime."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    m = moment.astimezone(UTC)
+    # Explicit padding: strftime("%Y") does not pad years below 1000 on every platform.
     return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
+        f"{m.microsecond // 1000:03d}Z"
     )
 
 

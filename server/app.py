@@ -33,6 +33,8 @@ from tmf620.jobs import JobHandlers, export_file_route
 log = logging.getLogger("tmf.app")
 # Connexion warns on every PATCH because it accepts several content types: noise, by design.
 logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
+# Every rejected request is logged at INFO by connexion; the client gets the reason, not the log.
+logging.getLogger("connexion.validators").setLevel(logging.WARNING)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,8 +41,9 @@ class CatalogEntity:
 
     @property
     def etag(self) -> str:
-        """Changes with every stored change of this entity, new versions included."""
-        return f'"{self.version}-{self.row_version}"'
+        """Changes with every stored change, new versions included; opaque and header-safe."""
+        digest = hashlib.sha256(f"{self.version}\x00{self.row_version}".encode()).hexdigest()
+        return f'"{digest[:20]}"'
 
 
 @dataclass

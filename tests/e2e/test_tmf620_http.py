@@ -30,7 +30,9 @@ def test_create_returns_201_location_and_the_resource(client: TestClient) -> Non
     )
     fetched = client.get(response.headers["location"])
     assert fetched.status_code == 200 and fetched.json() == body
-    assert fetched.headers["etag"] == '"1.0-1"'
+    assert fetched.headers["etag"] == response.headers["etag"]
+    renamed = client.patch(response.headers["location"], json={"name": "Fibre 2"})
+    assert renamed.headers["etag"] not in (response.headers["etag"], "")
 
 
 def test_postman_style_minimal_flow_in_lenient(lenient_client: TestClient) -> None:

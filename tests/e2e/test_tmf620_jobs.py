@@ -25,7 +25,11 @@ def finished(client: TestClient, href: str, timeout: float = 15.0) -> dict:  # t
 def test_export_a_filtered_part_of_the_catalog(demo_client: TestClient) -> None:
     created = demo_client.post(
         f"{API}/exportJob",
-        json={"url": "x", "path": "/productOffering", "query": "isBundle=true"},
+        json={
+            "url": "https://example.com/ignored.json",
+            "path": "/productOffering",
+            "query": "isBundle=true",
+        },
     )
     assert created.status_code == 201, created.text
     assert created.json()["status"] == "Not Started"
@@ -38,7 +42,10 @@ def test_export_a_filtered_part_of_the_catalog(demo_client: TestClient) -> None:
 
 def test_export_then_import_round_trips_unchanged(demo_client: TestClient) -> None:
     export = finished(
-        demo_client, demo_client.post(f"{API}/exportJob", json={"url": "x"}).headers["location"]
+        demo_client,
+        demo_client.post(
+            f"{API}/exportJob", json={"url": "https://example.com/ignored.json"}
+        ).headers["location"],
     )
     assert len(demo_client.get(export["url"]).json()) == 31
     imported = demo_client.post(f"{API}/importJob", json={"url": export["url"]})
@@ -62,7 +69,7 @@ def test_import_from_the_import_directory_applies_every_rule(
     ]
     (folder / "good.json").write_text(json.dumps(entries))
     job = finished(
-        client, client.post(f"{API}/importJob", json={"url": "good.json"}).headers["location"]
+        client, client.post(f"{API}/importJob", json={"url": "file:good.json"}).headers["location"]
     )
     assert job["status"] == "Succeeded", job
     assert (
@@ -100,7 +107,7 @@ def test_a_failing_import_applies_nothing_and_names_each_problem(
 
 def test_imports_only_read_where_they_are_allowed(client: TestClient) -> None:
     for url in (
-        "../../etc/passwd",
+        "file:../../etc/passwd",
         "file:///etc/passwd",
         "http://169.254.169.254/latest",
         "ftp://x/y",
@@ -113,23 +120,38 @@ def test_imports_only_read_where_they_are_allowed(client: TestClient) -> None:
 
 
 def test_job_requests_that_could_never_run_are_400(client: TestClient) -> None:
-    assert client.post(f"{API}/exportJob", json={"url": "x", "path": "/nothing"}).status_code == 400
     assert (
         client.post(
-            f"{API}/exportJob", json={"url": "x", "path": "/productOffering", "query": "colour=red"}
+            f"{API}/exportJob", json={"url": "https://example.com/ignored.json", "path": "/nothing"}
         ).status_code
         == 400
     )
     assert (
-        client.post(f"{API}/importJob", json={"url": "x", "status": "Succeeded"}).status_code == 400
+        client.post(
+            f"{API}/exportJob",
+            json={
+                "url": "https://example.com/ignored.json",
+                "path": "/productOffering",
+                "query": "colour=red",
+            },
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            f"{API}/importJob",
+            json={"url": "https://example.com/ignored.json", "status": "Succeeded"},
+        ).status_code
+        == 400
     )
     assert client.post(f"{API}/importJob", json={}).status_code == 400
+    assert client.post(f"{API}/importJob", json={"url": "not a uri"}).status_code == 400
 
 
 def test_jobs_list_filter_and_delete(demo_client: TestClient) -> None:
-    href = demo_client.post(f"{API}/exportJob", json={"url": "x", "path": "catalog"}).headers[
-        "location"
-    ]
+    href = demo_client.post(
+        f"{API}/exportJob", json={"url": "https://example.com/ignored.json", "path": "catalog"}
+    ).headers["location"]
     finished(demo_client, href)
     listed = demo_client.get(f"{API}/exportJob", params={"status": "Succeeded"})
     assert listed.status_code == 200 and href.rsplit("/", 1)[1] in [j["id"] for j in listed.json()]

@@ -1,0 +1,16 @@
+"""Which Schemathesis checks make up TMF conformance, shared by the self-check and the command."""
+
+from __future__ import annotations
+
+# Contract checks: documented status codes, content type, headers and response schema, no 5xx.
+# "positive data acceptance" is left out: a TMF server may refuse schema-valid bodies for
+# business reasons (an unknown lifecycleStatus, an unresolvable reference in strict mode).
+CONTRACT_CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+)
+
+API_BASE_PATHS = {"tmf620": "/tmf-api/productCatalogManagement/v4"}
