@@ -108,3 +108,7 @@ def audit() -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

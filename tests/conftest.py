@@ -64,7 +64,8 @@ def db(database: Database) -> Database:
     """The back end's database, emptied for this test."""
     with database.engine.begin() as connection:
         for table in reversed(metadata.sorted_tables):
-            connection.execute(table.delete())
+            if table.name != "catalog_generation":  # a counter row the migrations create
+                connection.execute(table.delete())
     return database
 
 

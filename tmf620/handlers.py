@@ -34,17 +34,17 @@ class CatalogHandlers:
         """The handler for an operationId such as ``patchProductOffering``."""
         return http.operation_handler(self, operation_id, ENTITY_KINDS)
 
-    def _out(self, entity: CatalogEntity) -> dict[str, Any]:
+    def _out(self, entity: CatalogEntity, base: str | None = None) -> dict[str, Any]:
         """The stored document with its href for the address the caller used."""
+        base = base or http.base_url(self.public_base_url, BASE_PATH)
         document = dict(entity.document)
-        document["href"] = (
-            f"{http.base_url(self.public_base_url, BASE_PATH)}/{entity.kind}/{entity.id}"
-        )
+        document["href"] = f"{base}/{entity.kind}/{entity.id}"
         return document
 
     def list(self, kind: str, **_: Any) -> Response:
         page = self.service.get_all(kind, http.query_pairs())
-        body = [project(self._out(e), page.query.fields) for e in page.entities]
+        base = http.base_url(self.public_base_url, BASE_PATH)  # once per page, not per entity
+        body = [project(self._out(e, base), page.query.fields) for e in page.entities]
         status, headers = http.list_headers(page.total, len(body))
         return http.json_response(body, status, headers)
 

@@ -88,7 +88,7 @@ class CatalogJobs:
 
     def get_all(self, kind: str, params: list[tuple[str, str]]) -> JobPage:
         query = self.list_query(kind, params)
-        with self.catalog.db.uow(write=False) as uow:
+        with self.catalog.db.uow(write=False, snapshot=True) as uow:
             jobs, total = uow.jobs.list(kind, query)
         return JobPage(jobs, total, query)
 

@@ -89,6 +89,10 @@ class CatalogService:
         kind = KINDS[kind_name]
         query = self.list_query(kind_name, params)
         with self.db.uow(write=False) as uow:
+            cached = uow.catalog.cached_list(kind.name, query)
+        if cached is not None:
+            return CatalogPage(cached[0], cached[1], query)
+        with self.db.uow(write=False, snapshot=True) as uow:
             entities, total = uow.catalog.list(kind.name, query)
         return CatalogPage(entities, total, query)
 

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from core.persistence.counts import CountCache
 from core.persistence.uow import UnitOfWork
 
 
@@ -22,7 +23,8 @@ def make_engine(url: str, **options: Any) -> sa.Engine:
         return engine
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 20)
-    options.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs a round trip per request; stale connections are recycled instead.
+    options.setdefault("pool_recycle", 1800)
     return sa.create_engine(url, **options)
 
 
@@ -52,9 +54,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **options)
         self.dialect = self.engine.dialect.name
+        self.counts = CountCache()
 
-    def uow(self, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.engine, write=write)
+    def uow(self, write: bool = True, snapshot: bool = False) -> UnitOfWork:
+        """A unit of work; ``write=False`` reads, ``snapshot`` makes several reads agree."""
+        return UnitOfWork(self.engine, write=write, snapshot=snapshot, counts=self.counts)
 
     def dispose(self) -> None:
         self.engine.dispose()

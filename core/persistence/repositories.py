@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from core.catalog.model import CatalogEntity, Job
 from core.errors import Conflict
 from core.events.model import DomainEvent
-from core.persistence.tables import catalog_entity, job, outbox
+from core.persistence.counts import CountCache
+from core.persistence.tables import catalog_entity, catalog_generation, job, outbox
 from core.query.ast import Condition, Query
 from core.query.sql import QueryCompiler
 
@@ -22,6 +24,25 @@ _COLUMNS: dict[tuple[str, ...], sa.Column[Any]] = {
     ("name",): _T.c.name,
     ("lastUpdate",): _T.c.last_update,
 }
+
+
+# Reads by id are the hot path: statements built once, only the columns an entity needs.
+_ENTITY_COLUMNS = (
+    _T.c.kind,
+    _T.c.entity_id,
+    _T.c.version,
+    _T.c.row_version,
+    _T.c.is_current,
+    _T.c.document,
+)
+_GET_CURRENT = sa.select(*_ENTITY_COLUMNS).where(
+    _T.c.kind == sa.bindparam("kind"), _T.c.entity_id == sa.bindparam("entity_id"), _T.c.is_current
+)
+_GET_VERSION = sa.select(*_ENTITY_COLUMNS).where(
+    _T.c.kind == sa.bindparam("kind"),
+    _T.c.entity_id == sa.bindparam("entity_id"),
+    _T.c.version == sa.bindparam("version"),
+)
 
 
 def _row_values(entity: CatalogEntity) -> dict[str, Any]:
@@ -41,7 +62,7 @@ def _row_values(entity: CatalogEntity) -> dict[str, Any]:
     }
 
 
-def _entity(row: sa.Row[Any]) -> CatalogEntity:
+def _entity(row: Any) -> CatalogEntity:
     return CatalogEntity(
         kind=row.kind,
         id=row.entity_id,
@@ -55,15 +76,46 @@ def _entity(row: sa.Row[Any]) -> CatalogEntity:
 class CatalogRepository:
     """Versions of catalog entities; at most one current version per (kind, id)."""
 
-    def __init__(self, connection: sa.Connection, dialect: str) -> None:
+    def __init__(
+        self, connection: sa.Connection, dialect: str, counts: CountCache | None = None
+    ) -> None:
         self._db = connection
         self._compiler = QueryCompiler(dialect, _T.c.document, _COLUMNS)
+        self._counts = counts
+        self.changed = False  # set by every write; the unit of work bumps the generation
+
+    def bump_generation(self) -> None:
+        """Record that the catalog changed (called once per committing unit of work)."""
+        self._db.execute(
+            sa.update(catalog_generation)
+            .where(catalog_generation.c.id == 1)
+            .values(value=catalog_generation.c.value + 1)
+        )
+
+    def _total(self, kind: str, query: Query, where: list[Any]) -> int:
+        """How many match; reused from the cache while the catalog generation is unchanged."""
+        count = sa.select(sa.func.count()).select_from(_T).where(*where)
+        if self._counts is None:
+            return int(self._db.execute(count).scalar_one())
+        generation = self._db.execute(
+            sa.select(catalog_generation.c.value).where(catalog_generation.c.id == 1)
+        ).scalar_one_or_none()
+        if generation is None:  # no counter row: count every time rather than guess
+            return int(self._db.execute(count).scalar_one())
+        key = (kind, query.conditions)
+        total = self._counts.get(key, generation)
+        if total is None:
+            total = int(self._db.execute(count).scalar_one())
+            self._counts.put(key, generation, total)
+        return total
 
     def get(self, kind: str, entity_id: str, version: str | None = None) -> CatalogEntity | None:
         """The current version, or the named one."""
-        where = [_T.c.kind == kind, _T.c.entity_id == entity_id]
-        where.append(_T.c.version == version if version is not None else _T.c.is_current)
-        row = self._db.execute(sa.select(_T).where(*where)).first()
+        if version is None:
+            row = self._db.execute(_GET_CURRENT, {"kind": kind, "entity_id": entity_id}).first()
+        else:
+            params = {"kind": kind, "entity_id": entity_id, "version": version}
+            row = self._db.execute(_GET_VERSION, params).first()
         return _entity(row) if row else None
 
     def versions(self, kind: str, entity_id: str) -> list[CatalogEntity]:
@@ -74,6 +126,7 @@ class CatalogRepository:
 
     def add(self, entity: CatalogEntity) -> None:
         """Insert a new version; a duplicate (kind, id, version) is a Conflict."""
+        self.changed = True
         try:
             with self._db.begin_nested():
                 self._db.execute(sa.insert(_T).values(**_row_values(entity)))
@@ -82,8 +135,15 @@ class CatalogRepository:
                 f"{entity.kind} {entity.id!r} already has a version {entity.version!r}"
             ) from None
 
+    def add_many(self, entities: list[CatalogEntity]) -> None:
+        """Insert many versions in one statement (bulk loads; no rule is checked here)."""
+        self.changed = True
+        if entities:
+            self._db.execute(sa.insert(_T), [_row_values(e) for e in entities])
+
     def update(self, old: CatalogEntity, new: CatalogEntity) -> None:
         """Rewrite one version in place unless it changed since ``old`` was read (Conflict)."""
+        self.changed = True
         result = self._db.execute(
             sa.update(_T)
             .where(
@@ -99,6 +159,7 @@ class CatalogRepository:
 
     def supersede(self, entity: CatalogEntity) -> None:
         """Mark a version as no longer current, guarded by its row version."""
+        self.changed = True
         result = self._db.execute(
             sa.update(_T)
             .where(
@@ -115,6 +176,7 @@ class CatalogRepository:
 
     def delete(self, kind: str, entity_id: str, expected_row_version: int) -> None:
         """Delete every version, if the current one is unchanged since it was read."""
+        self.changed = True
         guard = self._db.execute(
             sa.delete(_T).where(
                 _T.c.kind == kind,
@@ -157,20 +219,55 @@ class CatalogRepository:
         return [r.entity_id for r in rows]
 
     def list(self, kind: str, query: Query) -> tuple[list[CatalogEntity], int]:
-        """One page of entities matching ``query`` and the total number of matches."""
+        """One page of entities matching ``query`` and the total number of matches.
+
+        Run it in a snapshot unit of work: the total and the page must see the same data.
+        """
+        where = self._where(kind, query)
+        total = self._total(kind, query, where)
+        if query.limit == 0 or query.offset >= total:
+            return [], total
+        return [_entity(r) for r in self._db.execute(self._page(query, where))], total
+
+    def cached_list(
+        self, kind: str, query: Query
+    ) -> tuple[builtins.list[CatalogEntity], int] | None:
+        """The page in one statement when its total is cached for the current generation.
+
+        The generation is read by the same statement as the page, so page and total agree
+        without a transaction; None when the total is not cached (then use ``list``).
+        """
+        if self._counts is None or query.limit == 0:
+            return None
+        generation = (
+            sa.select(catalog_generation.c.value)
+            .where(catalog_generation.c.id == 1)
+            .scalar_subquery()
+        )
+        page = self._page(query, self._where(kind, query)).add_columns(generation.label("gen"))
+        rows = self._db.execute(page).all()
+        if not rows:
+            return None
+        total = self._counts.get((kind, query.conditions), rows[0].gen)
+        if total is None:
+            return None
+        return [_entity(r) for r in rows], total
+
+    def _where(self, kind: str, query: Query) -> builtins.list[Any]:
         where: list[Any] = [_T.c.kind == kind, *self._compiler.where(query.conditions)]
         if query.condition_on("version") is None:
             where.append(_T.c.is_current)
-        total = self._db.execute(
-            sa.select(sa.func.count()).select_from(_T).where(*where)
-        ).scalar_one()
-        if query.limit == 0 or query.offset >= total:
-            return [], int(total)
+        return where
+
+    def _page(self, query: Query, where: builtins.list[Any]) -> sa.Select[Any]:
         order = [*self._compiler.order_by(query.sort), _T.c.seq]
-        rows = self._db.execute(
-            sa.select(_T).where(*where).order_by(*order).offset(query.offset).limit(query.limit)
+        return (
+            sa.select(*_ENTITY_COLUMNS)
+            .where(*where)
+            .order_by(*order)
+            .offset(query.offset)
+            .limit(query.limit)
         )
-        return [_entity(r) for r in rows], int(total)
 
 
 class OutboxRepository:

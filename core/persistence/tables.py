@@ -13,7 +13,9 @@ Sequence = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 catalog_entity = sa.Table(
     "catalog_entity",
     metadata,
-    sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+    # Insertion order (default sort and tie-breaker), filled by the database: the rowid on
+    # SQLite, a sequence on PostgreSQL, where the key is (kind, entity_id, version); see 0003.
+    sa.Column("seq", Sequence, nullable=False, server_default=sa.FetchedValue()),
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("entity_id", sa.String(64), nullable=False),
     sa.Column("version", sa.String(64), nullable=False),
@@ -25,11 +27,19 @@ catalog_entity = sa.Table(
     sa.Column("valid_to", sa.String(24)),
     sa.Column("row_version", sa.Integer, nullable=False),
     sa.Column("document", Document, nullable=False),
-    sa.UniqueConstraint("kind", "entity_id", "version", name="uq_catalog_entity_version"),
+    sa.PrimaryKeyConstraint("kind", "entity_id", "version"),
     sa.Index("ix_catalog_entity_current", "kind", "is_current", "entity_id"),
+    sa.Index("ix_catalog_entity_order", "kind", "is_current", "seq"),
     sa.Index("ix_catalog_entity_status", "kind", "is_current", "lifecycle_status", "seq"),
     sa.Index("ix_catalog_entity_name", "kind", "is_current", "name"),
     sa.Index("ix_catalog_entity_last_update", "kind", "is_current", "last_update"),
+)
+
+catalog_generation = sa.Table(
+    "catalog_generation",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("value", sa.BigInteger, nullable=False),
 )
 
 outbox = sa.Table(

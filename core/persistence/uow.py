@@ -6,6 +6,7 @@ from types import TracebackType
 
 import sqlalchemy as sa
 
+from core.persistence.counts import CountCache
 from core.persistence.repositories import CatalogRepository, JobRepository, OutboxRepository
 
 
@@ -16,24 +17,39 @@ class UnitOfWork:
     outbox: OutboxRepository
     jobs: JobRepository
 
-    def __init__(self, engine: sa.Engine, write: bool = True) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        write: bool = True,
+        snapshot: bool = False,
+        counts: CountCache | None = None,
+    ) -> None:
         self._engine = engine
+        self._counts = counts
         self._write = write
+        self._snapshot = snapshot
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
 
     def __enter__(self) -> UnitOfWork:
-        connection = self._engine.connect().execution_options(write=self._write)
+        dialect = self._engine.dialect.name
+        options: dict[str, object] = {"write": self._write}
+        if dialect == "postgresql" and not self._write:
+            # One-statement reads need no transaction (saves BEGIN and ROLLBACK round trips);
+            # several reads that must agree (a count and its page) share one snapshot.
+            options["isolation_level"] = "REPEATABLE READ" if self._snapshot else "AUTOCOMMIT"
+        connection = self._engine.connect().execution_options(**options)
         self._connection = connection
         self._transaction = connection.begin()
-        dialect = self._engine.dialect.name
-        self.catalog = CatalogRepository(connection, dialect)
+        self.catalog = CatalogRepository(connection, dialect, self._counts)
         self.outbox = OutboxRepository(connection)
         self.jobs = JobRepository(connection, dialect)
         return self
 
     def commit(self) -> None:
         assert self._transaction is not None
+        if self.catalog.changed:
+            self.catalog.bump_generation()  # last, so writers hold the counter row briefly
         self._transaction.commit()
 
     def rollback(self) -> None:

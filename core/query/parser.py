@@ -12,6 +12,8 @@ from core.schema import Attribute, ResourceSchemas
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+MAX_OFFSET = 2**31 - 1
+INT64 = 2**63
 RESERVED = {"fields", "offset", "limit", "sort"}
 OPERATORS: set[str] = {"eq", "ne", "gt", "gte", "lt", "lte"}
 _BRACKET = re.compile(r"^(?P<path>[^\[\]]+)\[(?P<op>[a-z]+)\]$")
@@ -34,7 +36,7 @@ def parse_query(
             elif name == "sort":
                 sort = _parse_sort(value, schemas, schema_name)
             elif name == "offset":
-                offset = _parse_int(name, value, 0, None)
+                offset = _parse_int(name, value, 0, MAX_OFFSET)
             elif name == "limit":
                 limit = _parse_int(name, value, 0, MAX_LIMIT)
             else:
@@ -108,9 +110,12 @@ def _value(attribute: Attribute, text: str, dotted: str) -> Scalar:
         return text.lower() == "true"
     if attribute.type in ("number", "integer"):
         try:
-            return int(text) if attribute.type == "integer" else float(text)
+            number = int(text) if attribute.type == "integer" else float(text)
         except ValueError:
             raise InvalidQuery(f"{dotted}={text!r} is not a number") from None
+        if not -INT64 <= number < INT64 or number != number:  # also NaN
+            raise InvalidQuery(f"{dotted}={text!r} is out of the range a filter can compare")
+        return number
     return text
 
 

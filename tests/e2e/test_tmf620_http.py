@@ -267,3 +267,12 @@ def test_public_base_url_sets_hrefs(db, schemas, catalog) -> None:  # type: igno
 def test_swagger_ui_is_served(client: TestClient) -> None:
     assert client.get(f"{API}/docs/").status_code == 200
     assert client.get(f"{API}/openapi.json").json()["info"]["title"].startswith("TMF620")
+
+
+def test_numbers_beyond_64_bits_round_trip(client: TestClient) -> None:
+    huge = -3668679337017514300573961158656
+    spec = {"name": "big", "productSpecCharacteristic": [{"name": "x", "maxCardinality": huge}]}
+    created = client.post(f"{API}/productSpecification", json=spec)
+    assert created.status_code == 201, created.text
+    fetched = client.get(created.headers["location"]).json()
+    assert fetched["productSpecCharacteristic"][0]["maxCardinality"] == huge

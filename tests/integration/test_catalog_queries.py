@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from core.catalog.service import CatalogService
+import pytest
+
+from core.catalog.service import CatalogService, RequestContext
+from core.errors import InvalidRequest
 
 
 def ids(service: CatalogService, kind: str, *pairs: tuple[str, str]) -> list[str]:
@@ -93,3 +96,26 @@ def test_paging_is_disjoint_complete_and_counts_everything(demo: CatalogService)
 def test_filter_values_are_bound_not_spliced(demo: CatalogService) -> None:
     assert ids(demo, "productOffering", ("name", "x' OR '1'='1")) == []
     assert ids(demo, "productOffering", ("productOfferingPrice.id", 'a"} || true || {"')) == []
+
+
+def test_totals_follow_every_change_although_they_are_cached(
+    demo: CatalogService, ctx: RequestContext
+) -> None:
+    launched = [("lifecycleStatus", "Launched"), ("limit", "1")]
+    assert demo.get_all("category", launched).total == 4
+    assert demo.get_all("category", launched).total == 4  # served from the cache
+    created = demo.create("category", {"name": "New", "lifecycleStatus": "Launched"}, ctx)
+    assert demo.get_all("category", launched).total == 5
+    demo.patch("category", created.id, {"lifecycleStatus": "Retired"}, "merge", ctx)
+    assert demo.get_all("category", launched).total == 4
+    demo.delete("category", created.id, ctx)
+    assert demo.get_all("category", [("limit", "0")]).total == 4
+
+
+def test_a_refused_change_does_not_touch_the_totals(
+    demo: CatalogService, ctx: RequestContext
+) -> None:
+    before = demo.get_all("productOffering", [("limit", "0")]).total
+    with pytest.raises(InvalidRequest):
+        demo.create("productOffering", {"name": "x", "productSpecification": {"id": "nope"}}, ctx)
+    assert demo.get_all("productOffering", [("limit", "0")]).total == before

@@ -57,7 +57,16 @@ def test_values_are_typed_by_the_schema(schemas: ResourceSchemas) -> None:
         (("name[like]", "a"), "unknown operator"),
         (("limit", "ten"), "not a whole number"),
         (("limit", str(MAX_LIMIT + 1)), f"between 0 and {MAX_LIMIT}"),
-        (("offset", "-1"), "at least 0"),
+        (("offset", "-1"), "between 0 and"),
+        (("offset", str(10**20)), "between 0 and"),
+        (
+            (
+                "bundledProductOffering.bundledProductOfferingOption.numberRelOfferLowerLimit",
+                str(10**30),
+            ),
+            "out of the range",
+        ),
+        (("productOfferingPrice.price.taxIncludedAmount.value", "nan"), "out of the range"),
         (("sort", "productOfferingPrice.name"), "not one value"),
         (("fields", "nonsense"), "has no attribute"),
         (("name;drop table", "x"), "not an attribute path"),

@@ -1,0 +1,272 @@
+"""Catalog read benchmark: 100k offerings in PostgreSQL, load from a separate process (wrk).
+
+    python bench/catalog.py [--offerings 100000] [--duration 15] [--workers 2]
+
+Prints req/s, p50 and p99 for GET by id and for the filtered list
+``lifecycleStatus=Active&productOfferingPrice.priceType=recurring&limit=20``.
+Needs PostgreSQL (``--database-url``; the database is created if missing) and ``wrk``
+(``apt-get install wrk``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import sqlalchemy as sa
+
+from core.catalog.model import CatalogEntity
+from core.persistence import migrate
+from core.persistence.database import Database
+from core.persistence.tables import catalog_entity, job, outbox
+
+API = "/tmf-api/productCatalogManagement/v4"
+LIST_QUERY = "lifecycleStatus=Active&productOfferingPrice.priceType=recurring&limit=20"
+STATES = ["Active", "Active", "Launched", "In Design", "Retired"]
+PRICE_TYPES = ["recurring", "recurring", "oneTime", "usage"]
+
+
+def ensure_database(url: str) -> None:
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(
+        sa.engine.make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        exists = connection.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first()
+        if not exists:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+
+
+def load(db: Database, offerings: int, seed: int = 7) -> list[str]:
+    """Replace the catalog with ``offerings`` offerings, specs and prices; return offering ids."""
+    rng = random.Random(seed)
+    now = "2026-01-01T00:00:00.000Z"
+    with db.engine.begin() as connection:
+        for table in (catalog_entity, outbox, job):  # the generation counter row stays
+            connection.execute(table.delete())
+    specs = [
+        CatalogEntity(
+            "productSpecification",
+            f"ps-{i}",
+            "1.0",
+            {
+                "id": f"ps-{i}",
+                "name": f"Spec {i}",
+                "version": "1.0",
+                "lifecycleStatus": "Active",
+                "lastUpdate": now,
+                "@type": "ProductSpecification",
+                "productSpecCharacteristic": [{"name": "speed", "valueType": "integer"}],
+            },
+        )
+        for i in range(1000)
+    ]
+    prices = [
+        CatalogEntity(
+            "productOfferingPrice",
+            f"pop-{i}",
+            "1.0",
+            {
+                "id": f"pop-{i}",
+                "name": f"Price {i}",
+                "version": "1.0",
+                "lifecycleStatus": "Active",
+                "lastUpdate": now,
+                "@type": "ProductOfferingPrice",
+                "priceType": rng.choice(PRICE_TYPES),
+                "price": {"unit": "EUR", "value": rng.randint(1, 100)},
+            },
+        )
+        for i in range(2000)
+    ]
+    with db.uow() as uow:
+        uow.catalog.add_many(specs)
+        uow.catalog.add_many(prices)
+        uow.commit()
+    ids = []
+    batch: list[CatalogEntity] = []
+    for i in range(offerings):
+        offer_id = f"po-{i}"
+        ids.append(offer_id)
+        document = {
+            "id": offer_id,
+            "name": f"Offering {i:06d}",
+            "version": "1.0",
+            "lifecycleStatus": rng.choice(STATES),
+            "isBundle": False,
+            "isSellable": True,
+            "lastUpdate": now,
+            "@type": "ProductOffering",
+            "description": "A benchmark offering with a realistic amount of attributes.",
+            "validFor": {"startDateTime": now},
+            "productSpecification": {"id": f"ps-{rng.randrange(1000)}"},
+            "productOfferingPrice": [
+                {
+                    "name": "fee",
+                    "priceType": rng.choice(PRICE_TYPES),
+                    "price": {"taxIncludedAmount": {"unit": "EUR", "value": 10}},
+                },
+                {"id": f"pop-{rng.randrange(2000)}"},
+            ],
+            "channel": [{"id": "web"}],
+            "category": [{"id": f"cat-{rng.randrange(50)}"}],
+        }
+        batch.append(CatalogEntity("productOffering", offer_id, "1.0", document))
+        if len(batch) == 5000:
+            with db.uow() as uow:
+                uow.catalog.add_many(batch)
+                uow.commit()
+            batch = []
+    with db.uow() as uow:
+        uow.catalog.add_many(batch)
+        uow.commit()
+    # The delete above leaves dead tuples that index scans would still visit: vacuum them.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE catalog_entity")
+    return ids
+
+
+def wait_until_up(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server did not answer at {url}")
+
+
+def wrk(url: str, duration: int, connections: int, script: str | None = None) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if script:
+        command[1:1] = ["-s", script]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    figures = {"req/s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}  # type: ignore[union-attr]
+    for label in ("50%", "99%"):
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
+        figures[label] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    figures["non-2xx"] = float(errors.group(1)) if errors else 0.0
+    return figures
+
+
+def median(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run with the median throughput (its own latencies, not a mix of runs)."""
+    for run in runs:
+        print(f"  run: {run['req/s']:.0f} req/s, p50 {run['50%']:.2f} ms, p99 {run['99%']:.2f} ms")
+    return sorted(runs, key=lambda r: r["req/s"])[len(runs) // 2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/tmf_bench"
+    )
+    parser.add_argument("--offerings", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8690)
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs per scenario; the median is shown"
+    )
+    parser.add_argument("--skip-load", action="store_true", help="reuse the data of the last run")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed for the load (apt-get install wrk)")
+
+    ensure_database(args.database_url)
+    db = Database(args.database_url)
+    migrate.upgrade(db)
+    started = time.monotonic()
+    if args.skip_load:
+        with db.engine.connect() as connection:
+            ids = [
+                r[0]
+                for r in connection.execute(
+                    sa.text(
+                        "SELECT entity_id FROM catalog_entity"
+                        " WHERE kind='productOffering' AND is_current LIMIT 5000"
+                    )
+                )
+            ]
+    else:
+        ids = load(db, args.offerings)
+        print(f"loaded {args.offerings} offerings in {time.monotonic() - started:.1f}s")
+    db.dispose()
+
+    environment = dict(os.environ, DATABASE_URL=args.database_url, TMF_RUN_JOBS="false")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--no-demo",
+            "--port",
+            str(args.port),
+            "--workers",
+            str(args.workers),
+        ],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    root = f"http://127.0.0.1:{args.port}{API}"
+    try:
+        wait_until_up(f"{root}/catalog?limit=1")
+        sample = random.Random(1).sample(ids, min(len(ids), 2000))
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write("ids = {" + ",".join(f'"{i}"' for i in sample) + "}\n")
+            script.write(
+                'request = function()\n  return wrk.format("GET", "'
+                + API
+                + '/productOffering/" .. ids[math.random(#ids)])\nend\n'
+            )
+        origin = f"http://127.0.0.1:{args.port}"
+        wrk(origin, 3, args.connections, script.name)  # warm up
+        by_id = median(
+            [wrk(origin, args.duration, args.connections, script.name) for _ in range(args.runs)]
+        )
+        wrk(f"{root}/productOffering?{LIST_QUERY}", 3, args.connections)
+        listed = median(
+            [
+                wrk(f"{root}/productOffering?{LIST_QUERY}", args.duration, args.connections)
+                for _ in range(args.runs)
+            ]
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    print(
+        f"offerings: {args.offerings}, server workers: {args.workers}, "
+        f"connections: {args.connections}"
+    )
+    for name, figures in (
+        ("GET /productOffering/{id}", by_id),
+        (f"GET /productOffering?{LIST_QUERY}", listed),
+    ):
+        print(
+            f"{name}\n  {figures['req/s']:8.0f} req/s   p50 {figures['50%']:6.2f} ms   "
+            f"p99 {figures['99%']:6.2f} ms   non-2xx {figures['non-2xx']:.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

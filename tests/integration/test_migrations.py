@@ -1,0 +1,45 @@
+"""Migrations apply from nothing and roll back to nothing on each back end."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from core.persistence import migrate
+from core.persistence.database import Database
+from tests.conftest import PG_URL
+
+
+def round_trip(db: Database) -> None:
+    migrate.upgrade(db)
+    migrate.downgrade(db, "base")
+    assert "catalog_entity" not in sa.inspect(db.engine).get_table_names()
+    migrate.upgrade(db)
+    names = set(sa.inspect(db.engine).get_table_names())
+    assert {"catalog_entity", "outbox", "job", "catalog_generation"} <= names
+
+
+def test_migrations_round_trip_on_sqlite(tmp_path: object) -> None:
+    db = Database(f"sqlite:///{tmp_path}/m.db")
+    round_trip(db)
+    db.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs TMF_TEST_DATABASE_URL (set by .ci/run)")
+def test_migrations_round_trip_on_postgresql_with_the_natural_key() -> None:
+    schema = f"m_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(str(PG_URL))
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    db = Database(str(PG_URL), connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        round_trip(db)
+        key = sa.inspect(db.engine).get_pk_constraint("catalog_entity")["constrained_columns"]
+        assert key == ["kind", "entity_id", "version"]
+    finally:
+        db.dispose()
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
