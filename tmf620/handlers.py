@@ -57,9 +57,9 @@ class CatalogHandlers:
         )
 
     def retrieve(self, kind: str, id: str, **_: Any) -> Response:
-        pairs = http.query_pairs()
+        fields = [(k, v) for k, v in http.query_pairs() if k == "fields"]
+        query = self.service.list_query(kind, fields)  # a bad projection is a 400 before any read
         entity = self.service.get(kind, id)
-        query = self.service.list_query(kind, [(k, v) for k, v in pairs if k == "fields"])
         return http.json_response(
             project(self._out(entity), query.fields), 200, {"ETag": entity.etag}
         )

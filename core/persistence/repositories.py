@@ -137,42 +137,34 @@ class CatalogRepository:
 
     def add_many(self, entities: list[CatalogEntity]) -> None:
         """Insert many versions in one statement (bulk loads; no rule is checked here)."""
-        self.changed = True
         if entities:
+            self.changed = True
             self._db.execute(sa.insert(_T), [_row_values(e) for e in entities])
 
     def update(self, old: CatalogEntity, new: CatalogEntity) -> None:
         """Rewrite one version in place unless it changed since ``old`` was read (Conflict)."""
-        self.changed = True
-        result = self._db.execute(
-            sa.update(_T)
-            .where(
-                _T.c.kind == old.kind,
-                _T.c.entity_id == old.id,
-                _T.c.version == old.version,
-                _T.c.row_version == old.row_version,
-            )
-            .values(**_row_values(new))
-        )
-        if result.rowcount != 1:
-            raise Conflict(f"{old.kind} {old.id!r} was changed by another request; retry")
+        self._rewrite(old, _row_values(new))
 
     def supersede(self, entity: CatalogEntity) -> None:
-        """Mark a version as no longer current, guarded by its row version."""
+        """Mark the current version as no longer current, guarded by its row version."""
+        self._rewrite(entity, {"is_current": False})
+
+    def _rewrite(self, version: CatalogEntity, values: dict[str, Any]) -> None:
+        """Update one version row if it is still as it was read; otherwise a Conflict."""
         self.changed = True
         result = self._db.execute(
             sa.update(_T)
             .where(
-                _T.c.kind == entity.kind,
-                _T.c.entity_id == entity.id,
-                _T.c.version == entity.version,
-                _T.c.row_version == entity.row_version,
-                _T.c.is_current,
+                _T.c.kind == version.kind,
+                _T.c.entity_id == version.id,
+                _T.c.version == version.version,
+                _T.c.row_version == version.row_version,
+                _T.c.is_current == version.is_current,
             )
-            .values(is_current=False)
+            .values(**values)
         )
         if result.rowcount != 1:
-            raise Conflict(f"{entity.kind} {entity.id!r} was changed by another request; retry")
+            raise Conflict(f"{version.kind} {version.id!r} was changed by another request; retry")
 
     def delete(self, kind: str, entity_id: str, expected_row_version: int) -> None:
         """Delete every version, if the current one is unchanged since it was read."""

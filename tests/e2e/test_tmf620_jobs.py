@@ -22,6 +22,20 @@ def finished(client: TestClient, href: str, timeout: float = 15.0) -> dict:  # t
     raise AssertionError(f"job {href} did not finish: {job}")
 
 
+def run_import(
+    client: TestClient,
+    file_dirs: dict[str, str],
+    name: str,
+    entries: list[dict],  # type: ignore[type-arg]
+) -> dict:  # type: ignore[type-arg]
+    """Write a catalog file into the import directory, import it, wait for the outcome."""
+    folder = pathlib.Path(file_dirs["TMF_IMPORT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(entries))
+    created = client.post(f"{API}/importJob", json={"url": f"file:{name}"})
+    return finished(client, created.headers["location"])
+
+
 def test_export_a_filtered_part_of_the_catalog(demo_client: TestClient) -> None:
     created = demo_client.post(
         f"{API}/exportJob",
@@ -57,8 +71,6 @@ def test_export_then_import_round_trips_unchanged(demo_client: TestClient) -> No
 def test_import_from_the_import_directory_applies_every_rule(
     client: TestClient, file_dirs: dict[str, str]
 ) -> None:
-    folder = pathlib.Path(file_dirs["TMF_IMPORT_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
     entries = [
         {
             "kind": "productOffering",
@@ -67,10 +79,7 @@ def test_import_from_the_import_directory_applies_every_rule(
         },
         {"kind": "productSpecification", "id": "imp-spec", "document": {"name": "Imported spec"}},
     ]
-    (folder / "good.json").write_text(json.dumps(entries))
-    job = finished(
-        client, client.post(f"{API}/importJob", json={"url": "file:good.json"}).headers["location"]
-    )
+    job = run_import(client, file_dirs, "good.json", entries)
     assert job["status"] == "Succeeded", job
     assert (
         client.get(f"{API}/productOffering/imp-offer").json()["productSpecification"]["id"]
@@ -81,8 +90,6 @@ def test_import_from_the_import_directory_applies_every_rule(
 def test_a_failing_import_applies_nothing_and_names_each_problem(
     client: TestClient, file_dirs: dict[str, str]
 ) -> None:
-    folder = pathlib.Path(file_dirs["TMF_IMPORT_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
     entries = [
         {"kind": "category", "id": "fine", "document": {"name": "Fine"}},
         {
@@ -96,10 +103,7 @@ def test_a_failing_import_applies_nothing_and_names_each_problem(
             "document": {"name": "C", "lifecycleStatus": "Nope"},
         },
     ]
-    (folder / "bad.json").write_text(json.dumps(entries))
-    job = finished(
-        client, client.post(f"{API}/importJob", json={"url": "file:bad.json"}).headers["location"]
-    )
+    job = run_import(client, file_dirs, "bad.json", entries)
     assert job["status"] == "Failed"
     assert "productOffering broken" in job["errorLog"] and "category bad-state" in job["errorLog"]
     assert client.get(f"{API}/category/fine").status_code == 404
