@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tmf620
+
 # Contract checks: documented status codes, content type, headers and response schema, no 5xx.
 # "positive data acceptance" is left out: a TMF server may refuse schema-valid bodies for
 # business reasons (an unknown lifecycleStatus, an unresolvable reference in strict mode).
@@ -13,4 +15,4 @@ CONTRACT_CHECKS = (
     "response_schema_conformance",
 )
 
-API_BASE_PATHS = {"tmf620": "/tmf-api/productCatalogManagement/v4"}
+API_BASE_PATHS = {"tmf620": tmf620.BASE_PATH}

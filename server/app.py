@@ -152,5 +152,4 @@ def create_app(
         methods=["GET"],
     )
     app.container = container
-    app.runner = runner
     return app

@@ -14,9 +14,9 @@ from core.persistence import migrate as migrations
 from core.query import Query
 from server.app import Container, build_container
 from server.settings import Settings
+from tmf620 import BASE_PATH
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-CATALOG_PATH = "/tmf-api/productCatalogManagement/v4"
 
 
 def _container() -> Container:
@@ -51,7 +51,7 @@ def serve(
         typer.echo(f"seeded the demo catalog: {created} entities", err=True)
     if container.settings.validation == "lenient":
         typer.echo("validation profile: lenient (references to other systems accepted)", err=True)
-    root = f"http://{host}:{port}{CATALOG_PATH}"
+    root = f"http://{host}:{port}{BASE_PATH}"
     typer.echo(f"TMF620 API:  {root}/productOffering\nSwagger UI:  {root}/docs/", err=True)
     container.db.dispose()
     if embedded and workers > 1:
@@ -77,7 +77,7 @@ def migrate() -> None:
 
 
 def _seed(container: Container, name: str, base: str) -> int:
-    ctx = RequestContext(f"{base}{CATALOG_PATH}", "seed")
+    ctx = RequestContext(f"{base}{BASE_PATH}", "seed")
     return seeding.seed(container.catalog, seeding.fixture(name), ctx)
 
 

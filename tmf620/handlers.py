@@ -8,19 +8,12 @@ from typing import Any
 from connexion import request
 from starlette.responses import Response
 
+from core.catalog.kinds import KINDS
 from core.catalog.model import CatalogEntity
 from core.catalog.service import CatalogService
 from core.query import project
 from server import http
-
-BASE_PATH = "/tmf-api/productCatalogManagement/v4"
-ENTITY_KINDS = (
-    "catalog",
-    "category",
-    "productOffering",
-    "productOfferingPrice",
-    "productSpecification",
-)
+from tmf620 import BASE_PATH
 
 
 class CatalogHandlers:
@@ -32,7 +25,7 @@ class CatalogHandlers:
 
     def resolve(self, operation_id: str) -> Callable[..., Response] | None:
         """The handler for an operationId such as ``patchProductOffering``."""
-        return http.operation_handler(self, operation_id, ENTITY_KINDS)
+        return http.operation_handler(self, operation_id, KINDS)
 
     def _out(self, entity: CatalogEntity, base: str | None = None) -> dict[str, Any]:
         """The stored document with its href for the address the caller used."""

@@ -9,14 +9,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from adapters.files import EXPORT_ROUTE, LocalCatalogFiles
-from core.catalog.jobs import CatalogJobs
+from core.catalog.jobs import JOB_KINDS, CatalogJobs
 from core.query import project
 from server import http
 from server.background import JobRunner
 from server.errors import error_response
-
-BASE_PATH = "/tmf-api/productCatalogManagement/v4"
-JOB_KINDS = ("importJob", "exportJob")
+from tmf620 import BASE_PATH
 
 
 class JobHandlers:

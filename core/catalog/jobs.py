@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 from core.catalog import transfer
 from core.catalog.kinds import KINDS
 from core.catalog.model import Job
+from core.catalog.patching import identity_sent
 from core.catalog.service import CatalogService, RequestContext
 from core.errors import Conflict, DomainError, InvalidRequest, NotFound
 from core.ports import CatalogFiles
@@ -40,9 +41,7 @@ class CatalogJobs:
         self, kind: str, body: dict[str, Any], ctx: RequestContext, file_base_url: str
     ) -> Job:
         """Accept a job (status Not Started); 400 if it could never run."""
-        problems = [
-            f"{a} is set by the server; do not send it" for a in ("id", "href") if a in body
-        ]
+        problems = identity_sent(body)
         if body.get("status") not in (None, NOT_STARTED):
             problems.append(f"status is set by the server; a new job is {NOT_STARTED!r}")
         if body.get("contentType") not in (None, CONTENT_TYPE):
@@ -51,9 +50,7 @@ class CatalogJobs:
             )
         if kind == "exportJob":
             try:
-                kinds, params = export_scope(body)
-                if params:
-                    parse_query(params, self.catalog.schemas, KINDS[kinds[0]].schema)
+                self._export_plan(body)
             except InvalidRequest as error:
                 problems.extend(error.problems)
         if problems:
@@ -64,7 +61,7 @@ class CatalogJobs:
             id=job_id,
             href=f"{ctx.base_url.rstrip('/')}/{kind}/{job_id}",
             status=NOT_STARTED,
-            creationDate=format_utc(self.catalog.clock.now()),
+            creationDate=self._now(),
             contentType=CONTENT_TYPE,
         )
         document.setdefault("@type", JOB_KINDS[kind])
@@ -144,11 +141,15 @@ class CatalogJobs:
                 uow.commit()
         return done
 
+    def _export_plan(self, document: dict[str, Any]) -> tuple[list[str], Query]:
+        """The kinds and the query an export covers; 400 if ``path`` or ``query`` is wrong."""
+        kinds, params = export_scope(document)
+        if not params:
+            return kinds, Query()
+        return kinds, parse_query(params, self.catalog.schemas, KINDS[kinds[0]].schema)
+
     def _export(self, job: Job) -> None:
-        kinds, params = export_scope(job.document)
-        query = (
-            parse_query(params, self.catalog.schemas, KINDS[kinds[0]].schema) if params else Query()
-        )
+        kinds, query = self._export_plan(job.document)
         entries = transfer.export_entries(self.catalog, kinds, query)
         content = json.dumps(entries, ensure_ascii=False, indent=1).encode()
         self.files.write(f"{job.id}.json", content)

@@ -49,6 +49,11 @@ def apply_patch(document: dict[str, Any], patch: Any, patch_format: str) -> dict
     return result
 
 
+def identity_sent(body: dict[str, Any]) -> list[str]:
+    """A create body must not carry ``id`` or ``href``: the server assigns both."""
+    return [f"{a} is set by the server; do not send it" for a in ("id", "href") if a in body]
+
+
 def server_owned_changes(
     old: dict[str, Any], new: dict[str, Any], owned: tuple[str, ...]
 ) -> list[str]:

@@ -11,7 +11,12 @@ from core.catalog import integrity
 from core.catalog.kinds import KINDS, CatalogKind
 from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
 from core.catalog.model import CatalogEntity
-from core.catalog.patching import SERVER_OWNED, apply_patch, server_owned_changes
+from core.catalog.patching import (
+    SERVER_OWNED,
+    apply_patch,
+    identity_sent,
+    server_owned_changes,
+)
 from core.catalog.versioning import content_changed, next_version
 from core.errors import Conflict, DomainError, InvalidRequest, NotFound, PreconditionFailed
 from core.events.model import Change, resource_event
@@ -139,9 +144,7 @@ class CatalogService:
         entity_id: str | None = None,
     ) -> CatalogEntity:
         """Create inside the caller's unit of work (which commits); 400 with every problem."""
-        problems = [
-            f"{a} is set by the server; do not send it" for a in ("id", "href") if a in body
-        ]
+        problems = identity_sent(body)
         document = copy.deepcopy(body)
         entity_id = entity_id or self.ids.new_id()
         now = self._now()
@@ -231,19 +234,13 @@ class CatalogService:
     def audit(self) -> dict[tuple[str, str], list[str]]:
         """Integrity problems of every stored current entity, e.g. after a raw legacy load."""
         found: dict[tuple[str, str], list[str]] = {}
-        with self.db.uow(write=False) as uow:
+        with self.db.uow(write=False, snapshot=True) as uow:
             ctx = self._ctx(uow, self._now())
             for kind in KINDS.values():
-                offset = 0
-                while True:
-                    page, _ = uow.catalog.list(kind.name, Query(offset=offset, limit=500))
-                    for entity in page:
-                        problems = integrity.check(kind, entity.id, entity.document, None, ctx)
-                        if problems:
-                            found[(kind.name, entity.id)] = problems
-                    if len(page) < 500:
-                        break
-                    offset += 500
+                for entity in uow.catalog.all(kind.name, Query()):
+                    problems = integrity.check(kind, entity.id, entity.document, None, ctx)
+                    if problems:
+                        found[(kind.name, entity.id)] = problems
         return found
 
     # -- helpers ---------------------------------------------------------------------------

@@ -27,18 +27,12 @@ class ImportResult:
 
 def export_entries(service: CatalogService, kinds: list[str], query: Query) -> list[dict[str, Any]]:
     """Every current entity of ``kinds`` matching ``query`` (paging ignored), as file entries."""
-    entries: list[dict[str, Any]] = []
-    with service.db.uow(write=False) as uow:
-        for kind in kinds:
-            offset = 0
-            while True:
-                page_query = Query(query.conditions, query.sort, None, offset, 500)
-                page, _ = uow.catalog.list(kind, page_query)
-                entries.extend({"kind": kind, "id": e.id, "document": e.document} for e in page)
-                if len(page) < 500:
-                    break
-                offset += 500
-    return entries
+    with service.db.uow(write=False, snapshot=True) as uow:  # one consistent picture
+        return [
+            {"kind": kind, "id": e.id, "document": e.document}
+            for kind in kinds
+            for e in uow.catalog.all(kind, query)
+        ]
 
 
 def parse_entries(data: Any) -> list[dict[str, Any]]:

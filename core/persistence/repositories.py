@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +39,7 @@ _ENTITY_COLUMNS = (
 _GET_CURRENT = sa.select(*_ENTITY_COLUMNS).where(
     _T.c.kind == sa.bindparam("kind"), _T.c.entity_id == sa.bindparam("entity_id"), _T.c.is_current
 )
+_GENERATION = sa.select(catalog_generation.c.value).where(catalog_generation.c.id == 1)
 _GET_VERSION = sa.select(*_ENTITY_COLUMNS).where(
     _T.c.kind == sa.bindparam("kind"),
     _T.c.entity_id == sa.bindparam("entity_id"),
@@ -97,9 +99,7 @@ class CatalogRepository:
         count = sa.select(sa.func.count()).select_from(_T).where(*where)
         if self._counts is None:
             return int(self._db.execute(count).scalar_one())
-        generation = self._db.execute(
-            sa.select(catalog_generation.c.value).where(catalog_generation.c.id == 1)
-        ).scalar_one_or_none()
+        generation = self._db.execute(_GENERATION).scalar_one_or_none()
         if generation is None:  # no counter row: count every time rather than guess
             return int(self._db.execute(count).scalar_one())
         key = (kind, query.conditions)
@@ -231,12 +231,8 @@ class CatalogRepository:
         """
         if self._counts is None or query.limit == 0:
             return None
-        generation = (
-            sa.select(catalog_generation.c.value)
-            .where(catalog_generation.c.id == 1)
-            .scalar_subquery()
-        )
-        page = self._page(query, self._where(kind, query)).add_columns(generation.label("gen"))
+        generation = _GENERATION.scalar_subquery().label("gen")
+        page = self._page(query, self._where(kind, query)).add_columns(generation)
         rows = self._db.execute(page).all()
         if not rows:
             return None
@@ -244,6 +240,18 @@ class CatalogRepository:
         if total is None:
             return None
         return [_entity(r) for r in rows], total
+
+    def all(self, kind: str, query: Query, batch: int = 500) -> Iterator[CatalogEntity]:
+        """Every match of ``query`` in its order, read a batch at a time (paging ignored)."""
+        where = self._where(kind, query)
+        offset = 0
+        while True:
+            page = Query(query.conditions, query.sort, None, offset, batch)
+            rows = self._db.execute(self._page(page, where)).all()
+            yield from (_entity(r) for r in rows)
+            if len(rows) < batch:
+                return
+            offset += batch
 
     def _where(self, kind: str, query: Query) -> builtins.list[Any]:
         where: list[Any] = [_T.c.kind == kind, *self._compiler.where(query.conditions)]
