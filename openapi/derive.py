@@ -26,7 +26,11 @@ TARGETS = {
         "reference": "TMF620-ProductCatalog-v4.1.0.swagger.json",
         "output": "tmf620-v4.yaml",
         "title": "TMF620 Product Catalog Management",
-        "handlers": "tmf620.handlers",
+    },
+    "tmf622": {
+        "reference": "TMF622-ProductOrdering-v4.0.0.swagger.json",
+        "output": "tmf622-v4.yaml",
+        "title": "TMF622 Product Ordering",
     },
 }
 
@@ -74,6 +78,9 @@ def _convert_definitions(definitions: dict[str, Any]) -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     for name, schema in definitions.items():
         converted = _convert_schema(schema)
+        if name.endswith("_Update"):
+            # A PATCH body is a merge patch: it carries only what changes (documented).
+            converted.pop("required", None)
         text = words.definition_text(name)
         schemas[name] = {"description": text, **converted} if text else converted
     schemas["JsonPatchOperation"] = words.JSON_PATCH_OPERATION

@@ -82,6 +82,23 @@ DEFINITIONS = {
     "ProductPriceValue": "An amount with and without tax.",
     "POPAlteration": "A change applied to a price, such as a discount.",
     "RelatedParty": "A party playing a role for this entity.",
+    "ProductOrder": "A customer's request for products: what to add, change or remove, "
+    "validated and priced against the catalog.",
+    "ProductOrderItem": "One line of an order: an action on one product, with its offering, "
+    "configuration and price.",
+    "CancelProductOrder": "A request to cancel an order that has not yet reached the point "
+    "of no return.",
+    "ProductOrderStateType": "Where an order stands: acknowledged, inProgress, completed, ...",
+    "ProductOrderItemStateType": "Where one order item stands.",
+    "TaskStateType": "Where a cancellation request stands.",
+    "OrderItemActionType": "What an order item does to a product: add, modify, delete, noChange.",
+    "OrderPrice": "A price of an order or item as the server computed it.",
+    "Price": "An amount with and without tax, or a percentage.",
+    "PriceAlteration": "A change to a price, such as a discount, and how long it applies.",
+    "Characteristic": "A named value that configures a product.",
+    "Product": "A product a customer has, or will have once the order is done.",
+    "OrderItemRelationship": "A typed link from one order item to another in the same order.",
+    "Note": "A remark written on the order.",
 }
 
 _EVENT_KINDS = {
@@ -120,6 +137,16 @@ PROPERTIES = {
     "isSellable": "False when it can only be sold inside a bundle.",
     "priceType": "Kind of price: oneTime, recurring, usage, discount, ...",
     "relationshipType": "How the two entities relate: requires, excludes, contains, ...",
+    "state": "Where the resource stands; set by the server, never by the client.",
+    "action": "What this item does to the product: add, modify, delete or noChange.",
+    "quantity": "How many of this item (a positive integer, default 1).",
+    "externalId": "The caller's own reference for this order; unique per customer.",
+    "orderDate": "When the server accepted the order (UTC).",
+    "itemPrice": "Prices of this item, computed by the server from the catalog.",
+    "itemTotalPrice": "Totals of this item by price type and period.",
+    "orderTotalPrice": "Totals of the order by price type and period.",
+    "productOrderItem": "The items of the order (or the child items of a bundle item).",
+    "cancellationReason": "Why the order is or should be cancelled.",
 }
 
 PARAMETERS = {

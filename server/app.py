@@ -8,7 +8,7 @@ import logging
 import pathlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import connexion
 import yaml
@@ -25,6 +25,9 @@ from core.catalog.jobs import CatalogJobs
 from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
 from core.catalog.service import CatalogService, CatalogSettings
 from core.errors import DomainError
+from core.ordering.cancellation import CancellationService
+from core.ordering.service import OrderingService
+from core.ordering.support import OrderingSettings
 from core.persistence.database import Database
 from core.schema import ResourceSchemas
 from server import errors
@@ -33,6 +36,7 @@ from server.settings import Settings
 from server.validation import NamingParameterValidator
 from tmf620.handlers import CatalogHandlers
 from tmf620.jobs import JobHandlers, export_file_route
+from tmf622.handlers import CancelHandlers, OrderHandlers
 
 log = logging.getLogger("tmf.app")
 # Connexion warns on every PATCH because it accepts several content types: noise, by design.
@@ -48,6 +52,8 @@ class Container:
     settings: Settings
     db: Database
     catalog: CatalogService
+    ordering: OrderingService
+    cancellation: CancellationService
     files: LocalCatalogFiles | None = None
     jobs: CatalogJobs | None = None
 
@@ -62,10 +68,14 @@ class Container:
             self.jobs = CatalogJobs(self.catalog, self.files)
 
 
+class Handlers(Protocol):
+    def resolve(self, operation_id: str) -> Any: ...
+
+
 class OperationResolver(Resolver):  # type: ignore[misc]
     """Binds each operationId to the first handler object that serves it."""
 
-    def __init__(self, *handlers: CatalogHandlers | JobHandlers) -> None:
+    def __init__(self, *handlers: Handlers) -> None:
         super().__init__()
         self.handlers = handlers
 
@@ -93,13 +103,21 @@ def _middlewares(settings: Settings, document: dict[str, Any]) -> list[Any]:
     return [m for m in ConnexionMiddleware.default_middlewares if m not in unused]
 
 
-def build_container(settings: Settings) -> Container:
-    db = Database(settings.database_url)
-    schemas = ResourceSchemas(openapi.load("tmf620")["components"]["schemas"])
-    catalog_settings = CatalogSettings(
-        strict=settings.validation == "strict", lifecycle=load_lifecycle(settings.lifecycle_file)
+def build_container(settings: Settings, db: Database | None = None) -> Container:
+    """Everything the settings describe; ``db`` replaces the configured database (tests)."""
+    db = db or Database(settings.database_url)
+    strict = settings.validation == "strict"
+    lifecycle = load_lifecycle(settings.lifecycle_file)
+    catalog_schemas = ResourceSchemas(openapi.load("tmf620")["components"]["schemas"])
+    order_schemas = ResourceSchemas(openapi.load("tmf622")["components"]["schemas"])
+    ordering_settings = OrderingSettings(strict=strict, lifecycle=lifecycle)
+    return Container(
+        settings,
+        db,
+        CatalogService(db, catalog_schemas, CatalogSettings(strict=strict, lifecycle=lifecycle)),
+        OrderingService(db, order_schemas, ordering_settings),
+        CancellationService(db, order_schemas, ordering_settings),
     )
-    return Container(settings, db, CatalogService(db, schemas, catalog_settings))
 
 
 def create_app(
@@ -128,18 +146,26 @@ def create_app(
         lifespan=lifespan,
         middlewares=_middlewares(settings, openapi.load("tmf620")),
     )
-    app.add_api(
-        openapi.spec_path("tmf620").name,
-        resolver=OperationResolver(
+    apis = {
+        "tmf620": OperationResolver(
             CatalogHandlers(container.catalog, settings.public_base_url),
             JobHandlers(container.jobs, runner, settings.public_base_url),
         ),
-        validate_responses=settings.validate_responses,
-        validator_map={"parameter": NamingParameterValidator},
-        swagger_ui_options=connexion.options.SwaggerUIOptions(swagger_ui_path="/docs"),
-    )
-    document = openapi.load("tmf620")
-    errors.ALLOWED.add(document["servers"][0]["url"], document["paths"])
+        "tmf622": OperationResolver(
+            OrderHandlers(container.ordering, settings.public_base_url),
+            CancelHandlers(container.cancellation, settings.public_base_url),
+        ),
+    }
+    for api, resolver in apis.items():
+        app.add_api(
+            openapi.spec_path(api).name,
+            resolver=resolver,
+            validate_responses=settings.validate_responses,
+            validator_map={"parameter": NamingParameterValidator},
+            swagger_ui_options=connexion.options.SwaggerUIOptions(swagger_ui_path="/docs"),
+        )
+        document = openapi.load(api)
+        errors.ALLOWED.add(document["servers"][0]["url"], document["paths"])
     app.add_error_handler(DomainError, errors.domain_error)
     app.add_error_handler(ProblemException, errors.problem)
     app.add_error_handler(HTTPException, errors.http_error)

@@ -8,13 +8,15 @@ import sys
 import typer
 
 from core.catalog import seeding
+from core.inventory import seeding as inventory_seeding
 from core.catalog.kinds import KINDS
-from core.catalog.service import RequestContext
 from core.persistence import migrate as migrations
 from core.query import Query
+from core.requests import RequestContext
 from server.app import Container, build_container
 from server.settings import Settings
 from tmf620 import BASE_PATH
+from tmf622 import BASE_PATH as ORDERING_PATH
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -48,11 +50,15 @@ def serve(
     embedded = container.settings.database_url.startswith("sqlite")
     if demo and embedded and _is_empty(container):
         created = _seed(container, "demo", f"http://{host}:{port}")
-        typer.echo(f"seeded the demo catalog: {created} entities", err=True)
+        typer.echo(f"seeded the demo catalog and customers: {created} records", err=True)
     if container.settings.validation == "lenient":
         typer.echo("validation profile: lenient (references to other systems accepted)", err=True)
-    root = f"http://{host}:{port}{BASE_PATH}"
-    typer.echo(f"TMF620 API:  {root}/productOffering\nSwagger UI:  {root}/docs/", err=True)
+    root = f"http://{host}:{port}"
+    typer.echo(
+        f"TMF620 API:  {root}{BASE_PATH}/productOffering  (Swagger UI: {root}{BASE_PATH}/docs/)\n"
+        f"TMF622 API:  {root}{ORDERING_PATH}/productOrder  (Swagger UI: {root}{ORDERING_PATH}/docs/)",
+        err=True,
+    )
     container.db.dispose()
     if embedded and workers > 1:
         typer.echo("SQLite serves from one process; ignoring --workers", err=True)
@@ -77,8 +83,12 @@ def migrate() -> None:
 
 
 def _seed(container: Container, name: str, base: str) -> int:
+    """The demo catalog, then the demo customers' installed products (which refer to it)."""
     ctx = RequestContext(f"{base}{BASE_PATH}", "seed")
-    return seeding.seed(container.catalog, seeding.fixture(name), ctx)
+    created = seeding.seed(container.catalog, seeding.fixture(name), ctx)
+    return created + inventory_seeding.seed(
+        container.db, inventory_seeding.fixture(name), container.ordering.now()
+    )
 
 
 @cli.command()
@@ -91,7 +101,7 @@ def seed(
     migrations.upgrade(container.db)
     if demo:
         created = _seed(container, "demo", container.settings.public_base_url or base_url)
-        typer.echo(f"created {created} entities")
+        typer.echo(f"created {created} catalog entities and installed products")
 
 
 @cli.command()

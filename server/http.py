@@ -11,7 +11,7 @@ import orjson
 from connexion import request
 from starlette.responses import Response
 
-from core.catalog.service import RequestContext
+from core.requests import RequestContext
 
 JSON = "application/json;charset=utf-8"
 

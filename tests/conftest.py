@@ -11,10 +11,11 @@ import sqlalchemy as sa
 
 import openapi
 from core.catalog import seeding
-from core.catalog.service import CatalogService, CatalogSettings, RequestContext
+from core.catalog.service import CatalogService, CatalogSettings
 from core.persistence import migrate
 from core.persistence.database import Database
 from core.persistence.tables import metadata
+from core.requests import RequestContext
 from core.schema import ResourceSchemas
 
 PG_URL = os.environ.get("TMF_TEST_DATABASE_URL")

@@ -11,10 +11,11 @@ from core.catalog import transfer
 from core.catalog.kinds import KINDS
 from core.catalog.model import Job
 from core.catalog.patching import identity_sent
-from core.catalog.service import CatalogService, RequestContext
+from core.catalog.service import CatalogService
 from core.errors import Conflict, DomainError, InvalidRequest, NotFound
 from core.ports import CatalogFiles
 from core.query import Query, parse_query
+from core.requests import RequestContext
 from core.timeutil import format_utc
 
 NOT_STARTED, RUNNING, SUCCEEDED, FAILED = "Not Started", "Running", "Succeeded", "Failed"

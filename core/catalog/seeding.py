@@ -8,7 +8,8 @@ from typing import Any
 
 from core.catalog.kinds import KINDS
 from core.catalog.model import CatalogEntity
-from core.catalog.service import CatalogService, RequestContext
+from core.catalog.service import CatalogService
+from core.requests import RequestContext
 from core.timeutil import format_utc
 
 FIXTURES = ("demo", "ugly")

@@ -24,6 +24,7 @@ from core.persistence.database import Database
 from core.persistence.uow import UnitOfWork
 from core.ports import Clock, IdGenerator, SystemClock, UuidGenerator
 from core.query import Query, parse_query
+from core.requests import RequestContext, etag_matches
 from core.schema import ResourceSchemas
 from core.timeutil import format_utc
 
@@ -36,27 +37,11 @@ class CatalogSettings:
     lifecycle: LifecyclePolicy = DEFAULT_LIFECYCLE
 
 
-@dataclass(frozen=True)
-class RequestContext:
-    """Who asks and where from: the base URL for hrefs and the correlation id for events."""
-
-    base_url: str
-    correlation_id: str | None = None
-
-
 @dataclass
 class CatalogPage:
     entities: list[CatalogEntity]
     total: int
     query: Query = field(default_factory=Query)
-
-
-def etag_matches(if_match: str | None, etag: str) -> bool:
-    """RFC 9110 If-Match: ``*`` or any listed tag (weak prefix ignored)."""
-    if if_match is None:
-        return True
-    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
-    return "*" in tags or etag in tags
 
 
 class CatalogService:

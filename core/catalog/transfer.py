@@ -11,9 +11,10 @@ from typing import Any
 
 from core.catalog.integrity import reference_ids
 from core.catalog.kinds import KINDS
-from core.catalog.service import CatalogService, RequestContext
+from core.catalog.service import CatalogService
 from core.errors import DomainError, InvalidRequest
 from core.query import Query
+from core.requests import RequestContext
 
 IGNORED_ON_COMPARE = ("lastUpdate", "href")
 

@@ -10,7 +10,7 @@ Change = Literal["Create", "AttributeValueChange", "StateChange", "Delete"]
 _TITLES = {
     "Create": "{what} created",
     "AttributeValueChange": "{what} changed",
-    "StateChange": "{what} lifecycle status changed",
+    "StateChange": "{what} state changed",
     "Delete": "{what} deleted",
 }
 

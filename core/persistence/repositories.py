@@ -13,6 +13,7 @@ from core.catalog.model import CatalogEntity, Job
 from core.errors import Conflict
 from core.events.model import DomainEvent
 from core.persistence.counts import CountCache
+from core.persistence.listing import list_page
 from core.persistence.tables import catalog_entity, catalog_generation, job, outbox
 from core.query.ast import Condition, Query
 from core.query.sql import QueryCompiler
@@ -370,12 +371,5 @@ class JobRepository:
         return Job(row.kind, row.job_id, row.document, row.row_version) if row else None
 
     def list(self, kind: str, query: Query) -> tuple[list[Job], int]:
-        where: list[Any] = [job.c.kind == kind, *self._compiler.where(query.conditions)]
-        total = self._db.execute(
-            sa.select(sa.func.count()).select_from(job).where(*where)
-        ).scalar_one()
-        order = [*self._compiler.order_by(query.sort), job.c.seq]
-        rows = self._db.execute(
-            sa.select(job).where(*where).order_by(*order).offset(query.offset).limit(query.limit)
-        )
-        return [Job(r.kind, r.job_id, r.document, r.row_version) for r in rows], int(total)
+        rows, total = list_page(self._db, job, self._compiler, query, (job.c.kind == kind,))
+        return [Job(r.kind, r.job_id, r.document, r.row_version) for r in rows], total

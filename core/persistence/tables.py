@@ -70,3 +70,76 @@ job = sa.Table(
     sa.UniqueConstraint("kind", "job_id", name="uq_job_id"),
     sa.Index("ix_job_status", "kind", "status", "seq"),
 )
+
+product_order = sa.Table(
+    "product_order",
+    metadata,
+    sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+    sa.Column("order_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("state", sa.String(30), nullable=False),
+    # The customer's party id, '' when the order names none: externalId is unique per customer.
+    sa.Column("customer_key", sa.String(64), nullable=False),
+    sa.Column("external_id", sa.String(128)),
+    sa.Column("order_date", sa.String(24), nullable=False),
+    sa.Column("last_update", sa.String(24), nullable=False),
+    sa.Column("row_version", sa.Integer, nullable=False),
+    sa.Column("correlation_id", sa.String(128)),
+    sa.Column("document", Document, nullable=False),
+    sa.Column("snapshot", Document),
+    sa.UniqueConstraint("customer_key", "external_id", name="uq_product_order_external_id"),
+    sa.Index("ix_product_order_state", "state", "seq"),
+    sa.Index("ix_product_order_customer", "customer_key", "seq"),
+    sa.Index("ix_product_order_date", "order_date"),
+)
+
+order_timeline = sa.Table(
+    "order_timeline",
+    metadata,
+    sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("item_id", sa.String(64)),
+    sa.Column("at", sa.String(24), nullable=False),
+    sa.Column("from_state", sa.String(30)),
+    sa.Column("to_state", sa.String(30), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("actor", sa.String(128)),
+    sa.Column("correlation_id", sa.String(128)),
+    sa.Index("ix_order_timeline_order", "order_id", "seq"),
+)
+
+cancel_product_order = sa.Table(
+    "cancel_product_order",
+    metadata,
+    sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+    sa.Column("cancel_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(30), nullable=False),
+    sa.Column("last_update", sa.String(24), nullable=False),
+    sa.Column("row_version", sa.Integer, nullable=False),
+    sa.Column("document", Document, nullable=False),
+    sa.Index("ix_cancel_product_order_order", "order_id", "seq"),
+)
+
+installed_product = sa.Table(
+    "installed_product",
+    metadata,
+    sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+    sa.Column("product_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("customer_id", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("offering_id", sa.String(64)),
+    sa.Column("last_update", sa.String(24), nullable=False),
+    sa.Column("row_version", sa.Integer, nullable=False),
+    sa.Column("document", Document, nullable=False),
+    sa.Index("ix_installed_product_customer", "customer_id", "seq"),
+)
+
+idempotency_key = sa.Table(
+    "idempotency_key",
+    metadata,
+    sa.Column("scope", sa.String(40), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("request_hash", sa.String(80), nullable=False),
+    sa.Column("resource_id", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.String(24), nullable=False),
+)

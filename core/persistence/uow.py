@@ -7,6 +7,13 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from core.persistence.counts import CountCache
+from core.persistence.inventory import InventoryRepository
+from core.persistence.ordering import (
+    CancelRepository,
+    IdempotencyRepository,
+    OrderRepository,
+    TimelineRepository,
+)
 from core.persistence.repositories import CatalogRepository, JobRepository, OutboxRepository
 
 
@@ -16,6 +23,11 @@ class UnitOfWork:
     catalog: CatalogRepository
     outbox: OutboxRepository
     jobs: JobRepository
+    orders: OrderRepository
+    timeline: TimelineRepository
+    cancels: CancelRepository
+    idempotency: IdempotencyRepository
+    inventory: InventoryRepository
 
     def __init__(
         self,
@@ -44,6 +56,11 @@ class UnitOfWork:
         self.catalog = CatalogRepository(connection, dialect, self._counts)
         self.outbox = OutboxRepository(connection)
         self.jobs = JobRepository(connection, dialect)
+        self.orders = OrderRepository(connection, dialect)
+        self.timeline = TimelineRepository(connection)
+        self.cancels = CancelRepository(connection, dialect)
+        self.idempotency = IdempotencyRepository(connection)
+        self.inventory = InventoryRepository(connection)
         return self
 
     def commit(self) -> None:

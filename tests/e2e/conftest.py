@@ -11,17 +11,15 @@ from starlette.testclient import TestClient
 from core.catalog.service import CatalogService, CatalogSettings
 from core.persistence.database import Database
 from core.schema import ResourceSchemas
-from server.app import Container, create_app
+from server.app import build_container, create_app
 from server.settings import Settings
 
 API = "/tmf-api/productCatalogManagement/v4"
 
 
-def make_client(
-    db: Database, schemas: ResourceSchemas, service: CatalogService, **settings: Any
-) -> TestClient:
+def make_client(db: Database, **settings: Any) -> TestClient:
     config = Settings(DATABASE_URL=db.url, TMF_VALIDATE_RESPONSES=True, **settings)
-    app = create_app(config, Container(config, db, service))
+    app = create_app(config, build_container(config, db))
     return TestClient(app, base_url="http://testserver", raise_server_exceptions=False)
 
 
@@ -32,16 +30,12 @@ def file_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def apps(
-    database: Database, schemas: ResourceSchemas, file_dirs: dict[str, str]
-) -> Iterator[dict[str, TestClient]]:
+def apps(database: Database, file_dirs: dict[str, str]) -> Iterator[dict[str, TestClient]]:
     """A strict and a lenient app per back end, built once (building one takes seconds)."""
-    strict = CatalogService(database, schemas, CatalogSettings(strict=True))
-    lenient = CatalogService(database, schemas, CatalogSettings(strict=False))
     with (
-        make_client(database, schemas, strict, **file_dirs) as strict_client,
+        make_client(database, **file_dirs) as strict_client,
         make_client(
-            database, schemas, lenient, TMF_VALIDATION="lenient", TMF_RUN_JOBS=False, **file_dirs
+            database, TMF_VALIDATION="lenient", TMF_RUN_JOBS=False, **file_dirs
         ) as lenient_client,
     ):
         yield {"strict": strict_client, "lenient": lenient_client}

@@ -69,12 +69,12 @@ def test_postman_style_minimal_flow_in_lenient(lenient_client: TestClient) -> No
 def test_list_headers_and_partial_pages(demo_client: TestClient) -> None:
     full = demo_client.get(f"{API}/productOffering")
     assert full.status_code == 200
-    assert full.headers["x-total-count"] == full.headers["x-result-count"] == "9"
+    assert full.headers["x-total-count"] == full.headers["x-result-count"] == "10"
     page = demo_client.get(
         f"{API}/productOffering", params={"limit": 4, "offset": 4, "sort": "-name"}
     )
     assert page.status_code == 206
-    assert (page.headers["x-total-count"], page.headers["x-result-count"]) == ("9", "4")
+    assert (page.headers["x-total-count"], page.headers["x-result-count"]) == ("10", "4")
     names = [o["name"] for o in page.json()]
     assert names == sorted(names, reverse=True)
 
@@ -254,12 +254,10 @@ def test_unknown_path_is_a_tmf_404(client: TestClient) -> None:
     assert_error(client.get(f"{API}/nothingHere"), 404)
 
 
-def test_public_base_url_sets_hrefs(db, schemas, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_public_base_url_sets_hrefs(db) -> None:  # type: ignore[no-untyped-def]
     from tests.e2e.conftest import make_client
 
-    with make_client(
-        db, schemas, catalog, TMF_PUBLIC_BASE_URL="https://api.example.com/"
-    ) as proxied:
+    with make_client(db, TMF_PUBLIC_BASE_URL="https://api.example.com/") as proxied:
         body = proxied.post(f"{API}/category", json={"name": "c"}).json()
     assert body["href"].startswith(f"https://api.example.com{API}/category/")
 

@@ -7,8 +7,9 @@ import threading
 import pytest
 
 from core.catalog import seeding
-from core.catalog.service import CatalogService, RequestContext
+from core.catalog.service import CatalogService
 from core.errors import Conflict, InvalidRequest, NotFound, PreconditionFailed
+from core.requests import RequestContext
 
 
 def events(service: CatalogService, entity_id: str) -> list[str]:

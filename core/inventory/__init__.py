@@ -1,0 +1,1 @@
+"""The installed base: the products each customer has, which orders add to, change and end."""

@@ -1,0 +1,133 @@
+"""cancelProductOrder: cancel an order that has not started; say why when it cannot be."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from core.catalog.patching import identity_sent
+from core.errors import Conflict, InvalidRequest, NotFound
+from core.ordering import states
+from core.ordering.model import CancelRequest, JsonObject, ProductOrder, Stamp
+from core.ordering.support import UseCases, href, request_hash
+from core.persistence.uow import UnitOfWork
+from core.query import Query, parse_query
+from core.requests import RequestContext
+
+KIND = "cancelProductOrder"
+SCHEMA = "CancelProductOrder"
+SERVER_SET = ("state", "effectiveCancellationDate", "stateReason")
+
+
+@dataclass
+class CancelPage:
+    requests: list[CancelRequest]
+    total: int
+    query: Query
+
+
+class CancellationService(UseCases):
+    """Cancellation requests over one database."""
+
+    def get(self, cancel_id: str) -> CancelRequest:
+        with self.db.uow(write=False) as uow:
+            request = uow.cancels.get(cancel_id)
+        if request is None:
+            raise NotFound(KIND, cancel_id)
+        return request
+
+    def list_query(self, params: Iterable[tuple[str, str]]) -> Query:
+        return parse_query(params, self.schemas, SCHEMA)
+
+    def get_all(self, params: Iterable[tuple[str, str]]) -> CancelPage:
+        query = self.list_query(params)
+        with self.db.uow(write=False, snapshot=True) as uow:
+            found, total = uow.cancels.list(query)
+        return CancelPage(found, total, query)
+
+    def cancel(
+        self, body: JsonObject, ctx: RequestContext, idempotency_key: str | None = None
+    ) -> tuple[CancelRequest, bool]:
+        """Record the request and carry it out at once when the order has not started.
+
+        An order already final or under way ends the request in terminatedWithError with the
+        reason in ``stateReason`` (compensation of started work comes with fulfillment).
+        """
+        earlier = self.replay(KIND, idempotency_key, body, lambda uow, i: uow.cancels.get(i))
+        if earlier is not None:
+            return earlier, False
+        document = copy.deepcopy(body)
+        problems = identity_sent(body)
+        problems += [f"{a} is set by the server; do not send it" for a in SERVER_SET if a in body]
+        order_id = str((body.get("productOrder") or {}).get("id", ""))
+        now = self.now()
+        cancel_id = self.ids.new_id()
+        document.update(id=cancel_id, href=href(ctx, KIND, cancel_id), state="acknowledged")
+        document.setdefault("@type", SCHEMA)
+        problems.extend(self.schemas.validate(SCHEMA, document))
+        problems.extend(self.schemas.normalize_datetimes(SCHEMA, document))
+        if problems:
+            raise InvalidRequest(problems, "Invalid cancellation request")
+        with self.db.uow() as uow:
+            order = uow.orders.get(order_id)
+            if order is None:
+                raise InvalidRequest(f"productOrder {order_id!r} does not exist", "Unknown order")
+            if any(c.state in states.CANCEL_OPEN for c in uow.cancels.of_order(order_id)):
+                raise Conflict(
+                    f"productOrder {order_id!r} already has a cancellation in progress",
+                    "Cancellation in progress",
+                )
+            document["productOrder"] = {
+                **document["productOrder"],
+                "href": order.document.get("href", href(ctx, "productOrder", order_id)),
+            }
+            request = CancelRequest(cancel_id, order_id, document)
+            self.emit(uow, KIND, "Create", copy.deepcopy(document), now, ctx)
+            self._carry_out(uow, request, order, now, ctx)
+            uow.cancels.add(request, now)
+            if idempotency_key is not None:
+                uow.idempotency.add(KIND, idempotency_key, request_hash(body), cancel_id, now)
+            uow.commit()
+        return request, True
+
+    def _carry_out(
+        self,
+        uow: UnitOfWork,
+        request: CancelRequest,
+        order: ProductOrder,
+        now: str,
+        ctx: RequestContext,
+    ) -> None:
+        reason = request.document.get("cancellationReason") or "cancelled on request"
+        stamp = Stamp(
+            now, f"cancelProductOrder {request.id}: {reason}", ctx.actor, ctx.correlation_id
+        )
+        if order.state in states.NOT_STARTED:
+            request.move("inProgress")
+            for step in ("assessingCancellation", "pendingCancellation", "cancelled"):
+                order.move_items(step, stamp)
+                order.move(step, stamp)
+            order.document["cancellationDate"] = now
+            order.document["cancellationReason"] = reason
+            order.state_changes[-1] = copy.deepcopy(order.document)
+            request.document["effectiveCancellationDate"] = now
+            request.move("done")
+            order.row_version += 1
+            uow.orders.update(order, now)
+            uow.timeline.add(order.timeline)
+        elif order.state in states.ORDER_FINAL:
+            request.document["stateReason"] = (
+                f"productOrder {order.id!r} is already {order.state}; there is nothing to cancel"
+            )
+            request.move("terminatedWithError")
+        else:
+            request.document["stateReason"] = (
+                f"productOrder {order.id!r} is {order.state}: work has started, and cancelling "
+                "started work (compensation) is not available yet"
+            )
+            request.move("terminatedWithError")
+        events = [(KIND, doc) for doc in request.state_changes]
+        events[-1:-1] = [("productOrder", doc) for doc in order.state_changes]
+        for kind, doc in events:
+            self.emit(uow, kind, "StateChange", doc, now, ctx)

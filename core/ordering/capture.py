@@ -1,0 +1,277 @@
+"""Order capture: check every item against the catalog and installed base, price, snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.catalog.lifecycle import LifecyclePolicy
+from core.catalog.model import CatalogEntity
+from core.inventory.model import Characteristic, InstalledProduct
+from core.ordering import characteristics
+from core.ordering.items import OrderItem
+from core.ordering.model import JsonObject, customer_of
+from core.ordering.validation import (
+    OrderContext,
+    bundle_problems,
+    installed_problems,
+    offering_problems,
+    relationship_problems,
+)
+from core.persistence.uow import UnitOfWork
+from core.pricing import engine
+from core.pricing.snapshot import (
+    describe,
+    fingerprint,
+    line_record,
+    order_price,
+    signature,
+    total_price,
+)
+
+CHANGES = ("modify", "delete", "noChange")
+
+
+@dataclass
+class ItemOutcome:
+    """What one item ends up as: its offering, configuration and computed prices."""
+
+    item: OrderItem
+    offering: CatalogEntity | None = None
+    spec: CatalogEntity | None = None
+    product: InstalledProduct | None = None
+    configuration: list[Characteristic] = field(default_factory=list)
+    lines: list[engine.PriceLine] = field(default_factory=list)
+    totals: list[engine.PriceTotal] = field(default_factory=list)
+
+
+@dataclass
+class Capture:
+    problems: list[str]
+    outcomes: list[ItemOutcome]
+    order_totals: list[engine.PriceTotal]
+    snapshot: JsonObject
+
+
+def load_context(
+    uow: UnitOfWork,
+    document: JsonObject,
+    items: list[OrderItem],
+    on: str,
+    strict: bool,
+    lifecycle: LifecyclePolicy,
+) -> OrderContext:
+    """Read what the rules need with a handful of batch queries."""
+    customer = customer_of(document)
+    products = uow.inventory.by_ids({i.product_id for i in items if i.product_id})
+    installed = [p for p in uow.inventory.of_customer(customer) if p.is_live] if customer else []
+    offering_ids = {i.offering_id for i in items if i.offering_id}
+    offering_ids |= {p.offering_id for p in [*products.values(), *installed] if p.offering_id}
+    offerings = uow.catalog.current_by_ids("productOffering", offering_ids)
+    spec_ids = {
+        str((o.document.get("productSpecification") or {}).get("id")) for o in offerings.values()
+    }
+    price_ids = {
+        str(ref.get("id"))
+        for o in offerings.values()
+        for ref in o.document.get("productOfferingPrice") or []
+        if isinstance(ref, dict)
+    }
+    channels = frozenset(
+        str(c.get("id")) for c in document.get("channel") or [] if isinstance(c, dict)
+    )
+    return OrderContext(
+        offerings=offerings,
+        specs=uow.catalog.current_by_ids("productSpecification", spec_ids),
+        prices=uow.catalog.current_by_ids("productOfferingPrice", price_ids),
+        products=products,
+        installed=installed,
+        lifecycle=lifecycle,
+        on=on,
+        strict=strict,
+        customer_id=customer,
+        channels=channels,
+    )
+
+
+def capture(document: JsonObject, items: list[OrderItem], ctx: OrderContext) -> Capture:
+    """Every problem of the order together, or its prices and the snapshot of the promise."""
+    problems: list[str] = []
+    outcomes = [ItemOutcome(item) for item in items]
+    by_id = {o.item.id: o for o in outcomes}
+    new_offering: dict[str, str] = {}
+    changed_products: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        item = outcome.item
+        if item.action == "add":
+            problems.extend(
+                _add(outcome, ctx, [by_id[c].item for c in item.children if c in by_id])
+            )
+        elif item.action in CHANGES:
+            problems.extend(_change(outcome, ctx))
+            if item.product_id:
+                changed_products.setdefault(item.product_id, []).append(item.id)
+        if outcome.offering is not None and item.action in ("add", "modify"):
+            new_offering[item.id] = outcome.offering.id
+    for product_id, item_ids in changed_products.items():
+        if len(item_ids) > 1:
+            problems.append(
+                f"product {product_id!r} is changed by several items: {', '.join(item_ids)}"
+            )
+    problems.extend(relationship_problems(items, ctx, new_offering))
+    order_totals = _price(outcomes, by_id, ctx)
+    if ctx.strict:
+        problems.extend(_client_price_problems(document, outcomes, order_totals))
+    return Capture(problems, outcomes, order_totals, _snapshot(outcomes, order_totals, ctx.on))
+
+
+def _add(outcome: ItemOutcome, ctx: OrderContext, children: list[OrderItem]) -> list[str]:
+    item = outcome.item
+    offering = ctx.offerings.get(item.offering_id or "")
+    if offering is None:
+        if ctx.strict and item.offering_id:
+            return [f"item {item.id!r}: productOffering {item.offering_id!r} does not exist"]
+        return []  # lenient: a reference to another system, accepted unpriced
+    outcome.offering, outcome.spec = offering, ctx.spec_of(offering)
+    problems = offering_problems(item, offering, ctx)
+    rules = characteristics.rules(
+        outcome.spec.document if outcome.spec else None, offering.document
+    )
+    outcome.configuration, found = characteristics.configure(
+        f"item {item.id!r}", item.characteristics, rules, outcome.spec.id if outcome.spec else None
+    )
+    problems.extend(found)
+    problems.extend(bundle_problems(item, offering, children))
+    return problems
+
+
+def _change(outcome: ItemOutcome, ctx: OrderContext) -> list[str]:
+    """A modify, delete or noChange item, computed against the product as it is now."""
+    item = outcome.item
+    product = ctx.products.get(item.product_id or "")
+    if product is None and not ctx.strict:
+        return []
+    problems = installed_problems(item, product, ctx)
+    if product is None or problems:
+        return problems
+    outcome.product = product
+    outcome.configuration = product.characteristics
+    if item.action != "modify":
+        return problems
+    offering_id = item.offering_id or product.offering_id
+    offering = ctx.offerings.get(offering_id or "")
+    if offering is None:
+        return [f"item {item.id!r}: productOffering {offering_id!r} does not exist"]
+    outcome.offering, outcome.spec = offering, ctx.spec_of(offering)
+    if offering.id != product.offering_id:
+        problems.extend(offering_problems(item, offering, ctx))
+    rules = characteristics.rules(
+        outcome.spec.document if outcome.spec else None, offering.document
+    )
+    outcome.configuration, found = characteristics.configure(
+        f"item {item.id!r}",
+        item.characteristics,
+        rules,
+        outcome.spec.id if outcome.spec else None,
+        current=product.characteristics,
+    )
+    problems.extend(found)
+    return problems
+
+
+def _price(
+    outcomes: list[ItemOutcome], by_id: dict[str, ItemOutcome], ctx: OrderContext
+) -> list[engine.PriceTotal]:
+    """Prices per item; a bundle with its own charges includes its children's."""
+    for outcome in outcomes:
+        if outcome.offering is not None and outcome.item.action in ("add", "modify"):
+            outcome.lines = engine.price_lines(
+                ctx.prices_of(outcome.offering),
+                outcome.item.quantity,
+                outcome.configuration,
+                ctx.on,
+            )
+    for outcome in outcomes:
+        if any(line.price_type in engine.CHARGED for line in outcome.lines):
+            for child in _descendants(outcome, by_id):
+                child.lines = []
+    for outcome in outcomes:
+        lines = [line for o in [outcome, *_descendants(outcome, by_id)] for line in o.lines]
+        outcome.totals = engine.totals(lines)
+    return engine.totals(line for o in outcomes for line in o.lines)
+
+
+def _descendants(outcome: ItemOutcome, by_id: dict[str, ItemOutcome]) -> list[ItemOutcome]:
+    found, stack, seen = [], list(outcome.item.children), {outcome.item.id}
+    while stack:
+        child = by_id.get(stack.pop(0))
+        if child is None or child.item.id in seen:
+            continue
+        seen.add(child.item.id)
+        found.append(child)
+        stack.extend(child.item.children)
+    return found
+
+
+def _client_price_problems(
+    document: JsonObject, outcomes: list[ItemOutcome], order_totals: list[engine.PriceTotal]
+) -> list[str]:
+    """A client may send prices; in strict mode they must be the ones the catalog gives."""
+    problems = []
+    for outcome in outcomes:
+        sent = outcome.item.document
+        for name, ours in (
+            ("itemPrice", [order_price(line) for line in outcome.lines]),
+            ("itemTotalPrice", [total_price(t) for t in outcome.totals]),
+        ):
+            if name in sent and signature(sent[name]) != signature(ours):
+                problems.append(
+                    f"item {outcome.item.id!r}: {name} ({describe(sent[name])}) disagrees with "
+                    f"the catalog ({describe(ours)})"
+                )
+    if "orderTotalPrice" in document:
+        ours = [total_price(t) for t in order_totals]
+        if signature(document["orderTotalPrice"]) != signature(ours):
+            problems.append(
+                f"orderTotalPrice ({describe(document['orderTotalPrice'])}) disagrees with the "
+                f"catalog ({describe(ours)})"
+            )
+    return problems
+
+
+def _ref(entity: CatalogEntity | None) -> JsonObject | None:
+    return {"id": entity.id, "version": entity.version} if entity else None
+
+
+def _snapshot(
+    outcomes: list[ItemOutcome], order_totals: list[engine.PriceTotal], on: str
+) -> JsonObject:
+    items: list[JsonObject] = []
+    for o in outcomes:
+        entry: dict[str, Any] = {
+            "id": o.item.id,
+            "action": o.item.action,
+            "quantity": o.item.quantity,
+            "productOffering": _ref(o.offering)
+            or ({"id": o.item.offering_id, "version": None} if o.item.offering_id else None),
+            "productSpecification": _ref(o.spec),
+            "configuration": [{"name": c.name, "value": c.value} for c in o.configuration],
+            "price": [line_record(line) for line in o.lines],
+        }
+        if o.item.product_id:
+            entry["product"] = {"id": o.item.product_id}
+        items.append(entry)
+    snapshot: JsonObject = {
+        "orderDate": on,
+        "items": items,
+        "orderTotalPrice": [
+            {
+                "priceType": t.price_type,
+                "recurringChargePeriod": t.period,
+                "currency": t.currency,
+                "amount": str(t.amount),
+            }
+            for t in order_totals
+        ],
+    }
+    return {"fingerprint": fingerprint(snapshot), **snapshot}

@@ -1,0 +1,211 @@
+"""Order use cases: place (validate, price, snapshot), read, list, patch and delete orders."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from core.catalog.patching import apply_patch
+from core.errors import Conflict, InvalidRequest, NotFound, PreconditionFailed
+from core.ordering import states
+from core.ordering.capture import Capture, capture, load_context
+from core.ordering.items import read_items, structural_problems
+from core.ordering.model import JsonObject, ProductOrder, Stamp, TimelineEntry
+from core.ordering.patching import PRICES, patch_problems, reprice_needed
+from core.ordering.support import UseCases, href, request_hash
+from core.persistence.uow import UnitOfWork
+from core.pricing.snapshot import order_price, total_price
+from core.query import Query, parse_query
+from core.requests import RequestContext, etag_matches
+
+KIND = "productOrder"
+SCHEMA = "ProductOrder"
+# Set by the server on create; a client that sends one is told so (400).
+SERVER_SET = ("id", "href", "orderDate", "completionDate", "expectedCompletionDate")
+
+
+@dataclass
+class OrderPage:
+    orders: list[ProductOrder]
+    total: int
+    query: Query
+
+
+class OrderingService(UseCases):
+    """Product orders over one database."""
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get(self, order_id: str) -> ProductOrder:
+        with self.db.uow(write=False) as uow:
+            order = uow.orders.get(order_id)
+        if order is None:
+            raise NotFound(KIND, order_id)
+        return order
+
+    def list_query(self, params: Iterable[tuple[str, str]]) -> Query:
+        return parse_query(params, self.schemas, SCHEMA)
+
+    def get_all(self, params: Iterable[tuple[str, str]]) -> OrderPage:
+        query = self.list_query(params)
+        with self.db.uow(write=False, snapshot=True) as uow:
+            orders, total = uow.orders.list(query)
+        return OrderPage(orders, total, query)
+
+    def timeline(self, order_id: str) -> list[TimelineEntry]:
+        with self.db.uow(write=False) as uow:
+            return uow.timeline.of(order_id)
+
+    # -- place -----------------------------------------------------------------------------
+
+    def place(
+        self, body: JsonObject, ctx: RequestContext, idempotency_key: str | None = None
+    ) -> tuple[ProductOrder, bool]:
+        """Accept an order if every rule holds (400 with every problem otherwise).
+
+        Returns the order and whether it is new (False: replayed by its Idempotency-Key).
+        """
+        earlier = self.replay(KIND, idempotency_key, body, lambda uow, i: uow.orders.get(i))
+        if earlier is not None:
+            return earlier, False
+        document = copy.deepcopy(body)
+        problems = [f"{a} is set by the server; do not send it" for a in SERVER_SET if a in body]
+        items = read_items(document)
+        problems.extend(structural_problems(document, items, self.settings.strict))
+        now = self.now()
+        order_id = self.ids.new_id()
+        document.update(id=order_id, href=href(ctx, KIND, order_id), orderDate=now)
+        document.setdefault("@type", SCHEMA)
+        problems.extend(self._schema_problems(document))
+        if problems:
+            raise InvalidRequest(problems, "Invalid order")
+        with self.db.uow() as uow:
+            priced = self._capture(uow, document, now)
+            order = ProductOrder(
+                order_id, document, priced.snapshot, correlation_id=ctx.correlation_id
+            )
+            if order.external_id and uow.orders.by_external_id(
+                order.customer_id, order.external_id
+            ):
+                raise Conflict(
+                    f"externalId {order.external_id!r} is already used by another order of "
+                    f"customer {order.customer_id!r}",
+                    "Duplicate externalId",
+                )
+            order.start("acknowledged", Stamp(now, "order accepted", ctx.actor, ctx.correlation_id))
+            uow.orders.add(order, now)
+            uow.timeline.add(order.timeline)
+            if idempotency_key is not None:
+                uow.idempotency.add(KIND, idempotency_key, request_hash(body), order_id, now)
+            self.emit(uow, KIND, "Create", order.document, now, ctx)
+            uow.commit()
+        return order, True
+
+    def _capture(self, uow: UnitOfWork, document: JsonObject, now: str) -> Capture:
+        """Validate and price ``document`` in place; 400 with every problem, nothing written."""
+        items = read_items(document)
+        ctx = load_context(uow, document, items, now, self.settings.strict, self.settings.lifecycle)
+        result = capture(document, items, ctx)
+        if result.problems:
+            raise InvalidRequest(result.problems, "Invalid order")
+        for outcome in result.outcomes:
+            item = outcome.item.document
+            if outcome.lines or outcome.offering is not None:
+                item["itemPrice"] = [order_price(line) for line in outcome.lines]
+                item["itemTotalPrice"] = [total_price(t) for t in outcome.totals]
+        if result.order_totals or any(o.offering is not None for o in result.outcomes):
+            document["orderTotalPrice"] = [total_price(t) for t in result.order_totals]
+        return result
+
+    # -- patch and delete ------------------------------------------------------------------
+
+    def patch(
+        self,
+        order_id: str,
+        patch: Any,
+        patch_format: str,
+        ctx: RequestContext,
+        if_match: str | None = None,
+    ) -> ProductOrder:
+        """Change what the order's state allows; items of an order not yet started re-price."""
+        with self.db.uow() as uow:
+            current = self._current(uow, order_id, if_match)
+            document = apply_patch(current.document, patch, patch_format)
+            if document == current.document:
+                return current
+            problems = patch_problems(current, document)
+            if problems:
+                raise InvalidRequest(problems, "Invalid change to productOrder")
+            problems = self._schema_problems(document)
+            if problems:
+                raise InvalidRequest(problems, "Invalid change to productOrder")
+            now = self.now()
+            snapshot = current.snapshot
+            if reprice_needed(current.document, document):
+                snapshot = self._recapture(uow, current, document, now)
+            order = ProductOrder(
+                order_id, document, snapshot, current.row_version + 1, current.correlation_id
+            )
+            uow.orders.update(order, now)
+            self.emit(uow, KIND, "AttributeValueChange", document, now, ctx)
+            uow.commit()
+        return order
+
+    def delete(self, order_id: str, ctx: RequestContext, if_match: str | None = None) -> None:
+        """Delete a final or never-started order, with its timeline and finished cancellations."""
+        with self.db.uow() as uow:
+            order = self._current(uow, order_id, if_match)
+            if order.state not in states.ORDER_FINAL | states.NOT_STARTED:
+                raise Conflict(
+                    f"productOrder {order_id!r} is {order.state}; only orders not yet started "
+                    f"or in a final state ({', '.join(sorted(states.ORDER_FINAL))}) can be "
+                    "deleted",
+                    "Order in progress",
+                )
+            if any(c.state in states.CANCEL_OPEN for c in uow.cancels.of_order(order_id)):
+                raise Conflict(
+                    f"productOrder {order_id!r} has a cancellation in progress", "Order in use"
+                )
+            uow.orders.delete(order)
+            uow.timeline.delete(order_id)
+            uow.cancels.delete_of_order(order_id)
+            self.emit(uow, KIND, "Delete", order.document, self.now(), ctx)
+            uow.commit()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _recapture(
+        self, uow: UnitOfWork, current: ProductOrder, document: JsonObject, now: str
+    ) -> JsonObject:
+        """Check and price changed items again; each keeps its state, new ones get the order's."""
+        items = read_items(document)
+        kept: dict[str, Any] = {}
+        for item in items:
+            kept[item.id] = item.document.pop("state", current.state)
+            for name in PRICES:
+                item.document.pop(name, None)
+        document.pop("orderTotalPrice", None)
+        unstated = {k: v for k, v in document.items() if k != "state"}
+        problems = structural_problems(unstated, items, self.settings.strict)
+        if problems:
+            raise InvalidRequest(problems, "Invalid change to productOrder")
+        snapshot = self._capture(uow, document, now).snapshot
+        for item in items:
+            item.document["state"] = kept[item.id]
+        return snapshot
+
+    def _current(self, uow: UnitOfWork, order_id: str, if_match: str | None) -> ProductOrder:
+        order = uow.orders.get(order_id)
+        if order is None:
+            raise NotFound(KIND, order_id)
+        if not etag_matches(if_match, order.etag):
+            raise PreconditionFailed(
+                f"productOrder {order_id!r} is at {order.etag}, not {if_match}; read it again"
+            )
+        return order
+
+    def _schema_problems(self, document: JsonObject) -> list[str]:
+        problems = self.schemas.validate(SCHEMA, document)
+        return problems or self.schemas.normalize_datetimes(SCHEMA, document)

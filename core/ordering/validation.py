@@ -1,0 +1,213 @@
+"""Strict order rules against the catalog and the customer's installed base."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.catalog.lifecycle import LifecyclePolicy
+from core.catalog.model import CatalogEntity
+from core.inventory.model import InstalledProduct
+from core.ordering.items import OrderItem
+
+
+@dataclass
+class OrderContext:
+    """Everything the rules read, loaded once per order with a few batch queries."""
+
+    offerings: dict[str, CatalogEntity]
+    specs: dict[str, CatalogEntity]
+    prices: dict[str, CatalogEntity]
+    products: dict[str, InstalledProduct]  # products the items name
+    installed: list[InstalledProduct]  # the customer's live products
+    lifecycle: LifecyclePolicy
+    on: str  # the order date, canonical UTC
+    strict: bool
+    customer_id: str | None
+    channels: frozenset[str] = field(default_factory=frozenset)
+
+    def spec_of(self, offering: CatalogEntity) -> CatalogEntity | None:
+        ref = offering.document.get("productSpecification") or {}
+        return self.specs.get(str(ref.get("id")))
+
+    def prices_of(self, offering: CatalogEntity) -> list[CatalogEntity]:
+        refs = offering.document.get("productOfferingPrice") or []
+        return [self.prices[r["id"]] for r in refs if r.get("id") in self.prices]
+
+
+def offering_problems(item: OrderItem, offering: CatalogEntity, ctx: OrderContext) -> list[str]:
+    """Can this offering be sold on this order: lifecycle, isSellable, validFor, channel, spec."""
+    where, doc = f"item {item.id!r}", offering.document
+    name = f"productOffering {offering.id!r}"
+    problems = []
+    status = offering.lifecycle_status
+    if status not in ctx.lifecycle.sellable:
+        sellable = ", ".join(sorted(ctx.lifecycle.sellable))
+        problems.append(f"{where}: {name} is {status} and cannot be ordered (sellable: {sellable})")
+    if item.top_level and doc.get("isSellable") is False:
+        problems.append(f"{where}: {name} is sold only inside a bundle")
+    start, end = offering.valid_for
+    if (start and start > ctx.on) or (end and end < ctx.on):
+        problems.append(
+            f"{where}: {name} is not valid on {ctx.on} (valid from {start or 'any time'} "
+            f"to {end or 'no end'})"
+        )
+    sold_through = {str(c.get("id")) for c in doc.get("channel") or [] if isinstance(c, dict)}
+    if ctx.channels and sold_through and not ctx.channels & sold_through:
+        problems.append(
+            f"{where}: {name} is not sold through channel {', '.join(sorted(ctx.channels))}"
+        )
+    if item.spec_ref is not None:
+        spec = ctx.spec_of(offering)
+        asked_id, asked_version = item.spec_ref
+        if spec is None or asked_id != spec.id or asked_version not in (None, spec.version):
+            have = f"{spec.id} version {spec.version}" if spec else "none"
+            problems.append(
+                f"{where}: product.productSpecification {asked_id!r}"
+                f"{' version ' + repr(asked_version) if asked_version else ''} is not the "
+                f"specification of {name} ({have})"
+            )
+    return problems
+
+
+def bundle_problems(
+    item: OrderItem, offering: CatalogEntity, children: list[OrderItem]
+) -> list[str]:
+    """Child items of a bundle item must fit the bundle's options and their limits."""
+    where, doc = f"item {item.id!r}", offering.document
+    options = [b for b in doc.get("bundledProductOffering") or [] if isinstance(b, dict)]
+    if not options:
+        if children:
+            return [f"{where}: productOffering {offering.id!r} is not a bundle, it has no children"]
+        return []
+    counts: dict[str | None, int] = {}
+    for child in children:
+        counts[child.offering_id] = counts.get(child.offering_id, 0) + 1
+    allowed = {str(b.get("id")) for b in options}
+    problems = [
+        f"{where}: item {child.id!r} offers {child.offering_id!r}, which bundle "
+        f"{offering.id!r} does not contain (it contains {', '.join(sorted(allowed))})"
+        for child in children
+        if child.offering_id not in allowed
+    ]
+    for option in options:
+        limits = option.get("bundledProductOfferingOption") or {}
+        low = int(limits.get("numberRelOfferLowerLimit") or 0)
+        high = limits.get("numberRelOfferUpperLimit")
+        got = counts.get(str(option.get("id")), 0)
+        label = f"{option.get('id')!r}" + (f" ({option['name']})" if option.get("name") else "")
+        if got < low:
+            problems.append(
+                f"{where}: bundle {offering.id!r} needs at least {low} of {label}, got {got}"
+            )
+        if high is not None and got > int(high):
+            problems.append(
+                f"{where}: bundle {offering.id!r} takes at most {high} of {label}, got {got}"
+            )
+    return problems
+
+
+def installed_problems(
+    item: OrderItem, product: InstalledProduct | None, ctx: OrderContext
+) -> list[str]:
+    """A modify, delete or noChange item names a live product of this order's customer."""
+    where = f"item {item.id!r}"
+    if product is None:
+        return [f"{where}: product {item.product_id!r} is not in the installed base"]
+    if ctx.customer_id is None:
+        return [f"{where}: the order names no customer (relatedParty with role Customer)"]
+    if product.customer_id != ctx.customer_id:
+        return [f"{where}: product {product.id!r} belongs to another customer"]
+    if not product.is_live:
+        return [f"{where}: product {product.id!r} is {product.status} and cannot be changed"]
+    return []
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One offering the customer has or gets: through a product or through an order item."""
+
+    offering_id: str
+    source: str  # "product 'p'" or "item 'i' of this order"
+
+
+def relationship_problems(
+    items: list[OrderItem], ctx: OrderContext, new_offering: dict[str, str]
+) -> list[str]:
+    """``requires`` and ``excludes`` across this order and the customer's installed base.
+
+    ``new_offering`` maps add and modify item ids to the offering they order.
+    """
+    removed = {i.product_id for i in items if i.action == "delete"}
+    replaced = {i.product_id for i in items if i.action == "modify" and i.id in new_offering}
+    holdings = [
+        Holding(p.offering_id, f"product {p.id!r}")
+        for p in ctx.installed
+        if p.offering_id and p.id not in removed and p.id not in replaced
+    ]
+    holdings += [Holding(o, f"item {i!r} of this order") for i, o in new_offering.items()]
+    held = {h.offering_id for h in holdings}
+    problems: list[str] = []
+    for item_id, offering_id in new_offering.items():
+        offering = ctx.offerings.get(offering_id)
+        if offering is None:
+            continue
+        mine = f"item {item_id!r} of this order"
+        for rel_type, target in _relationships(offering):
+            if rel_type == "requires" and target not in held:
+                problems.append(
+                    f"item {item_id!r}: productOffering {offering_id!r} requires {target!r}, "
+                    "which is neither in this order nor among the customer's products"
+                )
+            if rel_type == "excludes":
+                problems.extend(
+                    f"item {item_id!r}: productOffering {offering_id!r} excludes {target!r}, "
+                    f"which {_whose(h)}"
+                    for h in holdings
+                    if h.offering_id == target and h.source != mine
+                )
+        for h in holdings:
+            other = ctx.offerings.get(h.offering_id)
+            if other is None or h.source == mine or h.offering_id == offering_id:
+                continue
+            if ("excludes", offering_id) in _relationships(other):
+                problems.append(
+                    f"item {item_id!r}: productOffering {offering_id!r} is excluded by "
+                    f"{h.offering_id!r}, which {_whose(h)}"
+                )
+    problems.extend(_broken_requirements(items, ctx, holdings))
+    return sorted(set(problems), key=problems.index)
+
+
+def _broken_requirements(
+    items: list[OrderItem], ctx: OrderContext, holdings: list[Holding]
+) -> list[str]:
+    """Deleting a product that something the customer keeps still requires."""
+    held = {h.offering_id for h in holdings}
+    problems = []
+    for item in items:
+        product = ctx.products.get(item.product_id or "")
+        if item.action != "delete" or product is None or product.offering_id in held:
+            continue
+        for h in holdings:
+            other = ctx.offerings.get(h.offering_id)
+            if other is not None and ("requires", product.offering_id) in _relationships(other):
+                problems.append(
+                    f"item {item.id!r}: deleting product {product.id!r} "
+                    f"({product.offering_id}) breaks {h.offering_id!r} ({_whose(h)}), "
+                    "which requires it"
+                )
+    return problems
+
+
+def _relationships(offering: CatalogEntity) -> set[tuple[str, str]]:
+    return {
+        (str(r.get("relationshipType")), str(r.get("id")))
+        for r in offering.document.get("productOfferingRelationship") or []
+        if isinstance(r, dict)
+    }
+
+
+def _whose(holding: Holding) -> str:
+    if holding.source.startswith("product"):
+        return f"the customer has ({holding.source})"
+    return f"{holding.source} adds"

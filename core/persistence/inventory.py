@@ -1,0 +1,49 @@
+"""The installed-base repository: each customer's products."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.inventory.model import InstalledProduct
+from core.persistence.tables import installed_product
+
+_P = installed_product
+
+
+def _product(row: Any) -> InstalledProduct:
+    return InstalledProduct(row.product_id, row.customer_id, row.document, row.row_version)
+
+
+class InventoryRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._db = connection
+
+    def add(self, product: InstalledProduct, now: str) -> None:
+        self._db.execute(
+            sa.insert(_P).values(
+                product_id=product.id,
+                customer_id=product.customer_id,
+                status=product.status,
+                offering_id=product.offering_id,
+                last_update=now,
+                row_version=product.row_version,
+                document=product.document,
+            )
+        )
+
+    def by_ids(self, ids: set[str]) -> dict[str, InstalledProduct]:
+        if not ids:
+            return {}
+        rows = self._db.execute(sa.select(_P).where(_P.c.product_id.in_(sorted(ids))))
+        return {r.product_id: _product(r) for r in rows}
+
+    def of_customer(self, customer_id: str) -> list[InstalledProduct]:
+        rows = self._db.execute(
+            sa.select(_P).where(_P.c.customer_id == customer_id).order_by(_P.c.seq)
+        )
+        return [_product(r) for r in rows]
+
+    def count(self) -> int:
+        return int(self._db.execute(sa.select(sa.func.count()).select_from(_P)).scalar_one())

@@ -1,0 +1,247 @@
+"""Repositories of the ordering side: orders, their timeline, cancellations, idempotency keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import Conflict
+from core.ordering.model import CancelRequest, ProductOrder, TimelineEntry
+from core.persistence.listing import list_page
+from core.persistence.tables import (
+    cancel_product_order,
+    idempotency_key,
+    order_timeline,
+    product_order,
+)
+from core.query.ast import Query
+from core.query.sql import QueryCompiler
+
+_O = product_order
+_C = cancel_product_order
+
+
+def _order(row: Any) -> ProductOrder:
+    return ProductOrder(
+        row.order_id, row.document, row.snapshot, row.row_version, row.correlation_id
+    )
+
+
+def _order_values(order: ProductOrder, now: str) -> dict[str, Any]:
+    return {
+        "order_id": order.id,
+        "state": order.state,
+        "customer_key": order.customer_id or "",
+        "external_id": order.external_id,
+        "order_date": order.document["orderDate"],
+        "last_update": now,
+        "row_version": order.row_version,
+        "correlation_id": order.correlation_id,
+        "document": order.document,
+        "snapshot": order.snapshot,
+    }
+
+
+class OrderRepository:
+    """Product orders: one row each, the document plus the columns that are queried."""
+
+    def __init__(self, connection: sa.Connection, dialect: str) -> None:
+        self._db = connection
+        self._compiler = QueryCompiler(
+            dialect,
+            _O.c.document,
+            {
+                ("id",): _O.c.order_id,
+                ("state",): _O.c.state,
+                ("externalId",): _O.c.external_id,
+                ("orderDate",): _O.c.order_date,
+            },
+        )
+
+    def add(self, order: ProductOrder, now: str) -> None:
+        """Insert a new order; an externalId the customer already used is a Conflict."""
+        try:
+            with self._db.begin_nested():
+                self._db.execute(sa.insert(_O).values(**_order_values(order, now)))
+        except IntegrityError:
+            raise Conflict(
+                f"externalId {order.external_id!r} is already used by another order of "
+                f"customer {order.customer_id!r}",
+                "Duplicate externalId",
+            ) from None
+
+    def get(self, order_id: str, for_update: bool = False) -> ProductOrder | None:
+        statement = sa.select(_O).where(_O.c.order_id == order_id)
+        if for_update:
+            statement = statement.with_for_update()
+        row = self._db.execute(statement).first()
+        return _order(row) if row else None
+
+    def by_external_id(self, customer_id: str | None, external_id: str) -> str | None:
+        return self._db.execute(
+            sa.select(_O.c.order_id).where(
+                _O.c.customer_key == (customer_id or ""), _O.c.external_id == external_id
+            )
+        ).scalar_one_or_none()
+
+    def update(self, order: ProductOrder, now: str) -> None:
+        """Store ``order`` (its row version already bumped) unless someone changed it meanwhile."""
+        try:
+            with self._db.begin_nested():
+                result = self._db.execute(
+                    sa.update(_O)
+                    .where(_O.c.order_id == order.id, _O.c.row_version == order.row_version - 1)
+                    .values(**_order_values(order, now))
+                )
+        except IntegrityError:
+            raise Conflict(
+                f"externalId {order.external_id!r} is already used by another order of "
+                f"customer {order.customer_id!r}",
+                "Duplicate externalId",
+            ) from None
+        if result.rowcount != 1:
+            raise Conflict(f"productOrder {order.id!r} was changed by another request; retry")
+
+    def delete(self, order: ProductOrder) -> None:
+        result = self._db.execute(
+            sa.delete(_O).where(_O.c.order_id == order.id, _O.c.row_version == order.row_version)
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"productOrder {order.id!r} was changed by another request; retry")
+
+    def list(self, query: Query) -> tuple[list[ProductOrder], int]:
+        rows, total = list_page(self._db, _O, self._compiler, query)
+        return [_order(r) for r in rows], total
+
+
+class TimelineRepository:
+    """Every state transition of orders and items, in the order they happened."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._db = connection
+
+    def add(self, entries: list[TimelineEntry]) -> None:
+        if entries:
+            self._db.execute(
+                sa.insert(order_timeline),
+                [
+                    {
+                        "order_id": e.order_id,
+                        "item_id": e.item_id,
+                        "at": e.at,
+                        "from_state": e.from_state,
+                        "to_state": e.to_state,
+                        "reason": e.reason,
+                        "actor": e.actor,
+                        "correlation_id": e.correlation_id,
+                    }
+                    for e in entries
+                ],
+            )
+
+    def of(self, order_id: str) -> list[TimelineEntry]:
+        rows = self._db.execute(
+            sa.select(order_timeline)
+            .where(order_timeline.c.order_id == order_id)
+            .order_by(order_timeline.c.seq)
+        )
+        return [
+            TimelineEntry(
+                r.order_id,
+                r.item_id,
+                r.at,
+                r.from_state,
+                r.to_state,
+                r.reason,
+                r.actor,
+                r.correlation_id,
+            )
+            for r in rows
+        ]
+
+    def delete(self, order_id: str) -> None:
+        self._db.execute(sa.delete(order_timeline).where(order_timeline.c.order_id == order_id))
+
+
+def _cancel(row: Any) -> CancelRequest:
+    return CancelRequest(row.cancel_id, row.order_id, row.document, row.row_version)
+
+
+class CancelRepository:
+    """cancelProductOrder requests."""
+
+    def __init__(self, connection: sa.Connection, dialect: str) -> None:
+        self._db = connection
+        self._compiler = QueryCompiler(
+            dialect,
+            _C.c.document,
+            {
+                ("id",): _C.c.cancel_id,
+                ("state",): _C.c.state,
+                ("productOrder", "id"): _C.c.order_id,
+            },
+        )
+
+    def add(self, request: CancelRequest, now: str) -> None:
+        self._db.execute(
+            sa.insert(_C).values(
+                cancel_id=request.id,
+                order_id=request.order_id,
+                state=request.state,
+                last_update=now,
+                row_version=request.row_version,
+                document=request.document,
+            )
+        )
+
+    def get(self, cancel_id: str) -> CancelRequest | None:
+        row = self._db.execute(sa.select(_C).where(_C.c.cancel_id == cancel_id)).first()
+        return _cancel(row) if row else None
+
+    def of_order(self, order_id: str) -> list[CancelRequest]:
+        rows = self._db.execute(sa.select(_C).where(_C.c.order_id == order_id).order_by(_C.c.seq))
+        return [_cancel(r) for r in rows]
+
+    def delete_of_order(self, order_id: str) -> None:
+        self._db.execute(sa.delete(_C).where(_C.c.order_id == order_id))
+
+    def list(self, query: Query) -> tuple[list[CancelRequest], int]:
+        rows, total = list_page(self._db, _C, self._compiler, query)
+        return [_cancel(r) for r in rows], total
+
+
+class IdempotencyRepository:
+    """Which resource an Idempotency-Key created, and a hash of the request that did."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._db = connection
+
+    def get(self, scope: str, key: str) -> tuple[str, str] | None:
+        """``(request_hash, resource_id)`` stored for the key, if any."""
+        row = self._db.execute(
+            sa.select(idempotency_key.c.request_hash, idempotency_key.c.resource_id).where(
+                idempotency_key.c.scope == scope, idempotency_key.c.key == key
+            )
+        ).first()
+        return (row.request_hash, row.resource_id) if row else None
+
+    def add(self, scope: str, key: str, request_hash: str, resource_id: str, now: str) -> None:
+        """Remember the key; a concurrent request with the same key makes this a Conflict."""
+        try:
+            with self._db.begin_nested():
+                self._db.execute(
+                    sa.insert(idempotency_key).values(
+                        scope=scope,
+                        key=key,
+                        request_hash=request_hash,
+                        resource_id=resource_id,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:
+            raise Conflict(
+                f"Idempotency-Key {key!r} is being used by a concurrent request; retry",
+                "Idempotency key in use",
+            ) from None

@@ -1,0 +1,1 @@
+"""Pricing: item and order prices computed from the catalog, and the snapshot that proves them."""

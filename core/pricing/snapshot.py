@@ -1,0 +1,112 @@
+"""What was promised, frozen: prices rendered for the order, a snapshot and its fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from core.pricing.engine import PriceLine, PriceTotal, money
+
+JsonObject = dict[str, Any]
+
+
+def order_price(line: PriceLine) -> JsonObject:
+    """A TMF OrderPrice for one computed line."""
+    exact = line.price_type == "usage"
+    price: JsonObject = {"dutyFreeAmount": money(line.amount, line.currency, exact)}
+    if line.tax_rate is not None and line.tax_included is not None:
+        price["taxRate"] = float(line.tax_rate)
+        price["taxIncludedAmount"] = money(line.tax_included, line.currency, exact)
+    out: JsonObject = {"priceType": line.price_type}
+    if line.name:
+        out["name"] = line.name
+    if line.period:
+        out["recurringChargePeriod"] = line.period
+    if line.unit_of_measure:
+        out["unitOfMeasure"] = line.unit_of_measure
+    out["price"] = price
+    out["productOfferingPrice"] = {"id": line.pop_id}
+    out["@type"] = "OrderPrice"
+    return out
+
+
+def total_price(total: PriceTotal) -> JsonObject:
+    """A TMF OrderPrice for one total (item or order)."""
+    price: JsonObject = {"dutyFreeAmount": money(total.amount, total.currency)}
+    if total.tax_included is not None:
+        price["taxIncludedAmount"] = money(total.tax_included, total.currency)
+    out: JsonObject = {
+        "name": f"Total {total.price_type}" + (f" per {total.period}" if total.period else ""),
+        "priceType": total.price_type,
+    }
+    if total.period:
+        out["recurringChargePeriod"] = total.period
+    out["price"] = price
+    out["@type"] = "OrderPrice"
+    return out
+
+
+def signature(prices: Any) -> list[tuple[str, str, str, str, str]]:
+    """The comparable facts of OrderPrice entries (type, period, currency, amounts), sorted.
+
+    A client that sends prices is held to these; names and references may differ.
+    """
+    found = []
+    for entry in prices or []:
+        if not isinstance(entry, dict):
+            continue
+        price = entry.get("price") or {}
+        duty_free = price.get("dutyFreeAmount") or {}
+        taxed = price.get("taxIncludedAmount") or {}
+        found.append(
+            (
+                str(entry.get("priceType") or ""),
+                str(entry.get("recurringChargePeriod") or ""),
+                str(duty_free.get("unit") or taxed.get("unit") or ""),
+                _amount(duty_free.get("value")),
+                _amount(taxed.get("value")),
+            )
+        )
+    return sorted(found)
+
+
+def _amount(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return ""
+    try:
+        return str(Decimal(str(value)).normalize())
+    except ArithmeticError:
+        return str(value)
+
+
+def describe(prices: Any) -> str:
+    """Short text of prices for error messages, e.g. ``recurring/month 15 EUR``."""
+    parts = []
+    for price_type, period, currency, duty_free, _ in signature(prices):
+        parts.append(f"{price_type}{'/' + period if period else ''} {duty_free} {currency}".strip())
+    return ", ".join(parts) or "none"
+
+
+def line_record(line: PriceLine) -> JsonObject:
+    """A price line in the snapshot: exact decimal strings, every catalog reference versioned."""
+    record: JsonObject = {
+        "priceType": line.price_type,
+        "currency": line.currency,
+        "amount": str(line.amount),
+        "productOfferingPrice": {"id": line.pop_id, "version": line.pop_version},
+    }
+    if line.period:
+        record["recurringChargePeriod"] = line.period
+    if line.unit_of_measure:
+        record["unitOfMeasure"] = line.unit_of_measure
+    if line.tax_rate is not None:
+        record["taxRate"] = str(line.tax_rate)
+    return record
+
+
+def fingerprint(snapshot: JsonObject) -> str:
+    """sha256 over canonical JSON (sorted keys, no spaces, UTF-8): equal promises, equal prints."""
+    canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
