@@ -12,6 +12,10 @@ import sqlalchemy as sa
 import openapi
 from core.catalog import seeding
 from core.catalog.service import CatalogService, CatalogSettings
+from core.inventory import seeding as inventory_seeding
+from core.ordering.cancellation import CancellationService
+from core.ordering.service import OrderingService
+from core.ordering.support import OrderingSettings
 from core.persistence import migrate
 from core.persistence.database import Database
 from core.persistence.tables import metadata
@@ -90,3 +94,64 @@ def demo(catalog: CatalogService, ctx: RequestContext) -> CatalogService:
     """The catalog service with the demo catalog loaded through every rule."""
     seeding.seed(catalog, seeding.fixture("demo"), ctx)
     return catalog
+
+
+# -- ordering ----------------------------------------------------------------------------------
+
+ORDER_BASE = "http://test.example/tmf-api/productOrderingManagement/v4"
+ORDER_SIDE = ("product_order", "order_timeline", "cancel_product_order", "idempotency_key")
+_demo_state: dict[int, tuple[int, int]] = {}  # database -> (generation, rows) after seeding
+
+
+def _catalog_state(database: Database) -> tuple[int, int]:
+    with database.engine.connect() as connection:
+        generation = connection.exec_driver_sql("SELECT value FROM catalog_generation").scalar()
+        rows = connection.exec_driver_sql("SELECT count(*) FROM catalog_entity").scalar()
+    return int(generation or 0), int(rows or 0)
+
+
+@pytest.fixture
+def shop_db(database: Database, schemas: ResourceSchemas, ctx: RequestContext) -> Database:
+    """The demo catalog and demo customers, with no orders; the catalog is seeded again only
+    when a test changed it (seeding it through every rule for each test would be slow)."""
+    if _demo_state.get(id(database)) != _catalog_state(database):
+        with database.engine.begin() as connection:
+            for table in reversed(metadata.sorted_tables):
+                if table.name != "catalog_generation":
+                    connection.execute(table.delete())
+        seeding.seed(
+            CatalogService(database, schemas, CatalogSettings(strict=True)),
+            seeding.fixture("demo"),
+            ctx,
+        )
+        _demo_state[id(database)] = _catalog_state(database)
+    with database.engine.begin() as connection:
+        for name in (*ORDER_SIDE, "outbox", "installed_product"):
+            connection.execute(metadata.tables[name].delete())
+    inventory_seeding.seed(database, inventory_seeding.fixture("demo"), "2026-02-01T09:00:00.000Z")
+    return database
+
+
+@pytest.fixture(scope="session")
+def order_schemas() -> ResourceSchemas:
+    return ResourceSchemas(openapi.load("tmf622")["components"]["schemas"])
+
+
+@pytest.fixture
+def order_ctx() -> RequestContext:
+    return RequestContext(ORDER_BASE, "order-correlation")
+
+
+@pytest.fixture
+def ordering(shop_db: Database, order_schemas: ResourceSchemas) -> OrderingService:
+    return OrderingService(shop_db, order_schemas, OrderingSettings(strict=True))
+
+
+@pytest.fixture
+def lenient_ordering(shop_db: Database, order_schemas: ResourceSchemas) -> OrderingService:
+    return OrderingService(shop_db, order_schemas, OrderingSettings(strict=False))
+
+
+@pytest.fixture
+def cancellation(shop_db: Database, order_schemas: ResourceSchemas) -> CancellationService:
+    return CancellationService(shop_db, order_schemas, OrderingSettings(strict=True))

@@ -173,7 +173,9 @@ def _value_problems(where: str, rule: CharacteristicRule, c: Characteristic) -> 
             f"not {c.value_type!r}"
         ]
     if check is not None and not check(c.value):
-        return [f"{where}: characteristic {c.name!r} needs a {rule.value_type}, got {c.value!r}"]
+        return [
+            f"{where}: characteristic {c.name!r} must be of valueType {rule.value_type}, not {c.value!r}"
+        ]
     if not rule.allows(c.value):
         choices = [repr(v) for v in rule.values] + [f"{lo}..{hi}" for lo, hi in rule.ranges]
         return [

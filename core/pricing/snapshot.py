@@ -76,7 +76,7 @@ def _amount(value: Any) -> str:
     if value is None or isinstance(value, bool):
         return ""
     try:
-        return str(Decimal(str(value)).normalize())
+        return format(Decimal(str(value)).normalize(), "f")
     except ArithmeticError:
         return str(value)
 

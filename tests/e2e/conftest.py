@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from core.catalog.service import CatalogService, CatalogSettings
+from core.catalog.service import CatalogService
 from core.persistence.database import Database
-from core.schema import ResourceSchemas
 from server.app import build_container, create_app
 from server.settings import Settings
 
