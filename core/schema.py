@@ -46,6 +46,7 @@ class ResourceSchemas:
     def __init__(self, components: dict[str, JsonObject]) -> None:
         self._components = components
         self._validators: dict[str, Draft7Validator] = {}
+        self._required: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
 
     def has(self, name: str) -> bool:
         return name in self._components
@@ -93,6 +94,18 @@ class ResourceSchemas:
         if kind not in SCALAR_TYPES and kind != "any":
             kind = "object"
         return Attribute(path, kind, schema.get("format"), tuple(arrays))
+
+    def required(self, name: str, path: tuple[str, ...]) -> tuple[str, ...]:
+        """The attributes the schema requires of the object at ``path`` (arrays looked through)."""
+        key = (name, path)
+        if key not in self._required:
+            schema = self.resolve(self._components[name])
+            for segment in path:
+                schema = self.resolve(schema.get("properties", {}).get(segment, {}))
+                if schema.get("type") == "array":
+                    schema = self.resolve(schema.get("items", {}))
+            self._required[key] = tuple(schema.get("required", ()))
+        return self._required[key]
 
     def normalize_datetimes(self, name: str, document: JsonObject) -> list[str]:
         """Rewrite every date-time value to canonical UTC in place; return the unparsable ones."""

@@ -18,6 +18,7 @@ from connexion.middleware.response_validation import ResponseValidationMiddlewar
 from connexion.middleware.security import SecurityMiddleware
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 import openapi
 from adapters.files import EXPORT_ROUTE, LocalCatalogFiles
@@ -30,7 +31,7 @@ from core.ordering.service import OrderingService
 from core.ordering.support import OrderingSettings
 from core.persistence.database import Database
 from core.schema import ResourceSchemas
-from server import errors
+from server import errors, http
 from server.background import JobRunner
 from server.settings import Settings
 from server.validation import NamingParameterValidator
@@ -85,6 +86,16 @@ class OperationResolver(Resolver):  # type: ignore[misc]
             if handler is not None:
                 return handler
         raise LookupError(f"no handler for operation {operation_id!r}")
+
+
+def document_route(api: str) -> Any:
+    """Serves our OpenAPI document as JSON (what Swagger UI and conformance tools read)."""
+    content = http.encode_json(openapi.load(api))
+
+    async def serve(_request: Any) -> Response:
+        return Response(content, media_type="application/json")
+
+    return serve
 
 
 def load_lifecycle(path: str | None) -> LifecyclePolicy:
@@ -162,10 +173,18 @@ def create_app(
             resolver=resolver,
             validate_responses=settings.validate_responses,
             validator_map={"parameter": NamingParameterValidator},
-            swagger_ui_options=connexion.options.SwaggerUIOptions(swagger_ui_path="/docs"),
+            # The document is served by ``document_route``: connexion's resolved copy of it is
+            # circular where schemas are (a ProductOrderItem holds ProductOrderItems).
+            swagger_ui_options=connexion.options.SwaggerUIOptions(
+                swagger_ui_path="/docs", serve_spec=False
+            ),
         )
         document = openapi.load(api)
-        errors.ALLOWED.add(document["servers"][0]["url"], document["paths"])
+        base_path = document["servers"][0]["url"]
+        errors.ALLOWED.add(base_path, document["paths"])
+        app.add_url_rule(
+            f"{base_path}/openapi.json", f"{api}_document", document_route(api), methods=["GET"]
+        )
     app.add_error_handler(DomainError, errors.domain_error)
     app.add_error_handler(ProblemException, errors.problem)
     app.add_error_handler(HTTPException, errors.http_error)

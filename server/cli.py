@@ -8,8 +8,8 @@ import sys
 import typer
 
 from core.catalog import seeding
-from core.inventory import seeding as inventory_seeding
 from core.catalog.kinds import KINDS
+from core.inventory import seeding as inventory_seeding
 from core.persistence import migrate as migrations
 from core.query import Query
 from core.requests import RequestContext
@@ -54,11 +54,13 @@ def serve(
     if container.settings.validation == "lenient":
         typer.echo("validation profile: lenient (references to other systems accepted)", err=True)
     root = f"http://{host}:{port}"
-    typer.echo(
-        f"TMF620 API:  {root}{BASE_PATH}/productOffering  (Swagger UI: {root}{BASE_PATH}/docs/)\n"
-        f"TMF622 API:  {root}{ORDERING_PATH}/productOrder  (Swagger UI: {root}{ORDERING_PATH}/docs/)",
-        err=True,
-    )
+    for name, path, resource in (
+        ("TMF620", BASE_PATH, "productOffering"),
+        ("TMF622", ORDERING_PATH, "productOrder"),
+    ):
+        typer.echo(
+            f"{name} API:  {root}{path}/{resource}   Swagger UI: {root}{path}/docs/", err=True
+        )
     container.db.dispose()
     if embedded and workers > 1:
         typer.echo("SQLite serves from one process; ignoring --workers", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,9 @@ class CatalogHandlers:
         """The handler for an operationId such as ``patchProductOffering``."""
         return http.operation_handler(self, operation_id, KINDS)
 
+    def _required(self, kind: str) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+        return functools.partial(self.service.schemas.required, KINDS[kind].schema)
+
     def _out(self, entity: CatalogEntity, base: str | None = None) -> dict[str, Any]:
         """The stored document with its href for the address the caller used."""
         base = base or http.base_url(self.public_base_url, BASE_PATH)
@@ -37,7 +41,8 @@ class CatalogHandlers:
     def list(self, kind: str, **_: Any) -> Response:
         page = self.service.get_all(kind, http.query_pairs())
         base = http.base_url(self.public_base_url, BASE_PATH)  # once per page, not per entity
-        body = [project(self._out(e, base), page.query.fields) for e in page.entities]
+        keep = self._required(kind)
+        body = [project(self._out(e, base), page.query.fields, keep) for e in page.entities]
         status, headers = http.list_headers(page.total, len(body))
         return http.json_response(body, status, headers)
 
@@ -54,7 +59,9 @@ class CatalogHandlers:
         query = self.service.list_query(kind, fields)  # a bad projection is a 400 before any read
         entity = self.service.get(kind, id)
         return http.json_response(
-            project(self._out(entity), query.fields), 200, {"ETag": entity.etag}
+            project(self._out(entity), query.fields, self._required(kind)),
+            200,
+            {"ETag": entity.etag},
         )
 
     def patch(self, kind: str, id: str, body: Any = None, **_: Any) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -28,9 +29,13 @@ class JobHandlers:
     def resolve(self, operation_id: str) -> Callable[..., Response] | None:
         return http.operation_handler(self, operation_id, JOB_KINDS)
 
+    def _required(self, kind: str) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+        return functools.partial(self.jobs.catalog.schemas.required, JOB_KINDS[kind])
+
     def list(self, kind: str, **_: Any) -> Response:
         page = self.jobs.get_all(kind, http.query_pairs())
-        body = [project(j.document, page.query.fields) for j in page.jobs]
+        keep = self._required(kind)
+        body = [project(j.document, page.query.fields, keep) for j in page.jobs]
         status, headers = http.list_headers(page.total, len(body))
         return http.json_response(body, status, headers)
 
@@ -44,7 +49,7 @@ class JobHandlers:
     def retrieve(self, kind: str, id: str, **_: Any) -> Response:
         job = self.jobs.get(kind, id)
         query = self.jobs.list_query(kind, [(k, v) for k, v in http.query_pairs() if k == "fields"])
-        return http.json_response(project(job.document, query.fields))
+        return http.json_response(project(job.document, query.fields, self._required(kind)))
 
     def delete(self, kind: str, id: str, **_: Any) -> Response:
         self.jobs.delete(kind, id)

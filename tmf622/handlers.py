@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ class OrderHandlers:
     def __init__(self, service: OrderingService, public_base_url: str | None) -> None:
         self.service = service
         self.public_base_url = public_base_url
+        self._required = functools.partial(service.schemas.required, "ProductOrder")
 
     def resolve(self, operation_id: str) -> Callable[..., Response] | None:
         return http.operation_handler(self, operation_id, ("productOrder",))
@@ -39,7 +41,7 @@ class OrderHandlers:
     def list(self, kind: str, **_: Any) -> Response:
         page = self.service.get_all(http.query_pairs())
         base = http.base_url(self.public_base_url, BASE_PATH)
-        body = [project(self._out(o, base), page.query.fields) for o in page.orders]
+        body = [project(self._out(o, base), page.query.fields, self._required) for o in page.orders]
         status, headers = http.list_headers(page.total, len(body))
         return http.json_response(body, status, headers)
 
@@ -54,7 +56,7 @@ class OrderHandlers:
         query = self.service.list_query(fields)
         order = self.service.get(id)
         return http.json_response(
-            project(self._out(order), query.fields), 200, {"ETag": order.etag}
+            project(self._out(order), query.fields, self._required), 200, {"ETag": order.etag}
         )
 
     def patch(self, kind: str, id: str, body: Any = None, **_: Any) -> Response:
@@ -78,6 +80,7 @@ class CancelHandlers:
     def __init__(self, service: CancellationService, public_base_url: str | None) -> None:
         self.service = service
         self.public_base_url = public_base_url
+        self._required = functools.partial(service.schemas.required, "CancelProductOrder")
 
     def resolve(self, operation_id: str) -> Callable[..., Response] | None:
         return http.operation_handler(self, operation_id, ("cancelProductOrder",))
@@ -95,7 +98,9 @@ class CancelHandlers:
     def list(self, kind: str, **_: Any) -> Response:
         page = self.service.get_all(http.query_pairs())
         base = http.base_url(self.public_base_url, BASE_PATH)
-        body = [project(self._out(c, base), page.query.fields) for c in page.requests]
+        body = [
+            project(self._out(c, base), page.query.fields, self._required) for c in page.requests
+        ]
         status, headers = http.list_headers(page.total, len(body))
         return http.json_response(body, status, headers)
 
@@ -109,4 +114,4 @@ class CancelHandlers:
         fields = [(k, v) for k, v in http.query_pairs() if k == "fields"]
         query = self.service.list_query(fields)
         cancel = self.service.get(id)
-        return http.json_response(project(self._out(cancel), query.fields))
+        return http.json_response(project(self._out(cancel), query.fields, self._required))

@@ -174,7 +174,8 @@ def _value_problems(where: str, rule: CharacteristicRule, c: Characteristic) -> 
         ]
     if check is not None and not check(c.value):
         return [
-            f"{where}: characteristic {c.name!r} must be of valueType {rule.value_type}, not {c.value!r}"
+            f"{where}: characteristic {c.name!r} must be of valueType {rule.value_type}, "
+            f"not {c.value!r}"
         ]
     if not rule.allows(c.value):
         choices = [repr(v) for v in rule.values] + [f"{lo}..{hi}" for lo, hi in rule.ranges]

@@ -74,3 +74,25 @@ def test_next_version_label(current: str, taken: set[str], expected: str) -> Non
 def test_a_lifecycle_move_is_not_a_change_of_content() -> None:
     assert not content_changed(DOC, dict(DOC, lifecycleStatus="Retired", lastUpdate="x"))
     assert content_changed(DOC, dict(DOC, name="other"))
+
+
+def test_projection_keeps_what_the_schema_requires_at_every_level() -> None:
+    required = {(): ("items",), ("items",): ("id", "action"), ("items", "party"): ("id",)}
+    document = {
+        "id": "o",
+        "href": "h",
+        "state": "x",
+        "note": "n",
+        "items": [{"id": "1", "action": "add", "qty": 2, "party": {"id": "p", "name": "P"}}],
+    }
+    keep = lambda path: required.get(path, ())  # noqa: E731
+    assert project(document, (("state",),), keep) == {
+        "id": "o",
+        "href": "h",
+        "items": [{"id": "1", "action": "add"}],
+        "state": "x",
+    }
+    assert project(document, (("items", "party", "name"),), keep)["items"] == [
+        {"id": "1", "action": "add", "party": {"id": "p", "name": "P"}}
+    ]
+    assert project(document, (("items",),), keep)["items"] == document["items"]
