@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tmf620
+import tmf622
 
 # Contract checks: documented status codes, content type, headers and response schema, no 5xx.
 # "positive data acceptance" is left out: a TMF server may refuse schema-valid bodies for
@@ -15,4 +16,4 @@ CONTRACT_CHECKS = (
     "response_schema_conformance",
 )
 
-API_BASE_PATHS = {"tmf620": tmf620.BASE_PATH}
+API_BASE_PATHS = {"tmf620": tmf620.BASE_PATH, "tmf622": tmf622.BASE_PATH}

@@ -1,4 +1,4 @@
-"""``tmf-conformance``: run the TMF contract checks against any TMF620 server (first cut)."""
+"""``tmf-conformance``: run the TMF contract checks against any TMF620/TMF622 server (first cut)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _root() -> None:
 @cli.command()
 def run(
     url: Annotated[str, typer.Option(help="Server root, e.g. http://127.0.0.1:8620")],
-    api: Annotated[str, typer.Option(help="Which API: tmf620")] = "tmf620",
+    api: Annotated[str, typer.Option(help="Which API: tmf620 or tmf622")] = "tmf620",
     base_path: Annotated[str | None, typer.Option(help="Override the standard base path")] = None,
     spec: Annotated[str | None, typer.Option(help="OpenAPI document (default: ours)")] = None,
     max_examples: Annotated[int, typer.Option(help="Examples per operation")] = 25,

@@ -159,6 +159,36 @@ def _operation(path: str, method: str, op: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Links from a created resource to what can be done with it next, beyond its own /{id} path.
+EXTRA_LINKS = {
+    "/productOrder": {
+        "createCancelProductOrder": {
+            "operationId": "createCancelProductOrder",
+            "requestBody": {"productOrder": {"id": "$response.body#/id"}},
+        }
+    }
+}
+
+
+def _add_links(paths: dict[str, Any]) -> None:
+    """OpenAPI links on each 201: the created resource's id feeds its get, patch and delete
+    (tools such as Swagger UI and Schemathesis follow them)."""
+    for path, ops in paths.items():
+        created = ops.get("post", {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        links = {
+            op["operationId"]: {
+                "operationId": op["operationId"],
+                "parameters": {"id": "$response.body#/id"},
+            }
+            for op in paths.get(f"{path}/{{id}}", {}).values()
+        }
+        links.update(EXTRA_LINKS.get(path, {}))
+        if links:
+            created["links"] = links
+
+
 def derive(reference: dict[str, Any], target: dict[str, str]) -> dict[str, Any]:
     """Build our OpenAPI 3.0 document from the reference document's structure."""
     paths: dict[str, Any] = {}
@@ -166,6 +196,7 @@ def derive(reference: dict[str, Any], target: dict[str, str]) -> dict[str, Any]:
         if path.startswith(EXCLUDED_PATH_PREFIXES):
             continue
         paths[path] = {m: _operation(path, m, op) for m, op in ops.items()}
+    _add_links(paths)
     base = reference["basePath"].rstrip("/")
     tags = list(dict.fromkeys(_resource_of(p) for p in paths))
     return {

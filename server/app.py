@@ -104,12 +104,15 @@ def load_lifecycle(path: str | None) -> LifecyclePolicy:
     return LifecyclePolicy.from_mapping(yaml.safe_load(pathlib.Path(path).read_text()))
 
 
-def _middlewares(settings: Settings, document: dict[str, Any]) -> list[Any]:
+APIS = ("tmf620", "tmf622")
+
+
+def _middlewares(settings: Settings) -> list[Any]:
     """Connexion's stack without the layers that would do nothing here (each costs per request)."""
     unused: set[type] = set()
     if not settings.validate_responses:
         unused.add(ResponseValidationMiddleware)
-    if not document.get("components", {}).get("securitySchemes"):
+    if not any(openapi.load(a).get("components", {}).get("securitySchemes") for a in APIS):
         unused.add(SecurityMiddleware)
     return [m for m in ConnexionMiddleware.default_middlewares if m not in unused]
 
@@ -155,7 +158,7 @@ def create_app(
         __name__,
         specification_dir=str(openapi.DIRECTORY),
         lifespan=lifespan,
-        middlewares=_middlewares(settings, openapi.load("tmf620")),
+        middlewares=_middlewares(settings),
     )
     apis = {
         "tmf620": OperationResolver(

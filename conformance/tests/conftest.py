@@ -12,6 +12,7 @@ from server.app import create_app
 from server.settings import Settings
 
 API = "/tmf-api/productCatalogManagement/v4"
+ORDER_API = "/tmf-api/productOrderingManagement/v4"
 
 
 def self_check_app() -> Any:

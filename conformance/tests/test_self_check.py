@@ -1,4 +1,5 @@
-"""Schemathesis against our own app in process: every TMF620 operation, and stateful sequences."""
+"""Schemathesis against our own app in process: every TMF620 and TMF622 operation, and stateful
+sequences."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from conformance.checks import CONTRACT_CHECKS
-from conformance.tests.conftest import API, self_check_app
+from conformance.tests.conftest import API, ORDER_API, self_check_app
 
 APP = self_check_app()
 SCHEMA = schemathesis.openapi.from_asgi(f"{API}/openapi.json", APP)
+ORDER_SCHEMA = schemathesis.openapi.from_asgi(f"{ORDER_API}/openapi.json", APP)
 
 CHECKS = [getattr(checks, name) for name in CONTRACT_CHECKS]
 
@@ -26,6 +28,41 @@ def test_every_operation_conforms(case: schemathesis.Case) -> None:  # type: ign
     case.call_and_validate(checks=CHECKS)
 
 
+# An order body nests items, products and their relationships deeply: Schemathesis' coverage
+# phase over it runs for minutes, so the operations that take a whole order run the examples and
+# fuzzing phases only.
+WHOLE_ORDERS_SCHEMA = schemathesis.openapi.from_asgi(f"{ORDER_API}/openapi.json", APP)
+WHOLE_ORDERS_SCHEMA.config.phases.update(phases=["examples", "fuzzing"])  # its own config
+WHOLE_ORDERS = WHOLE_ORDERS_SCHEMA.include(path="/productOrder", method="POST")
+ORDER_CHANGES = WHOLE_ORDERS_SCHEMA.include(path="/productOrder/{id}", method="PATCH")
+OTHER_ORDERING = ORDER_SCHEMA.exclude(path="/productOrder", method="POST").exclude(
+    path="/productOrder/{id}", method="PATCH"
+)
+
+
+@OTHER_ORDERING.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_every_ordering_operation_conforms(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
+    case.call_and_validate(checks=CHECKS)
+
+
+@WHOLE_ORDERS.parametrize()
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_order_creation_conforms(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
+    case.call_and_validate(checks=CHECKS)
+
+
+@ORDER_CHANGES.parametrize()
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_order_changes_conform(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
+    case.call_and_validate(checks=CHECKS)
+
+
 class StatefulChecks(SCHEMA.as_state_machine()):  # type: ignore[misc]
     """Sequences linked by Location/id (create -> get -> patch -> list -> delete)."""
 
@@ -35,6 +72,23 @@ class StatefulChecks(SCHEMA.as_state_machine()):  # type: ignore[misc]
 
 
 class TestStatefulSequences(StatefulChecks.TestCase):  # type: ignore[name-defined,misc]
+    settings = settings(
+        max_examples=10,
+        stateful_step_count=6,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+    )
+
+
+class OrderingStatefulChecks(ORDER_SCHEMA.as_state_machine()):  # type: ignore[misc]
+    """Order sequences: create -> get -> patch -> list -> cancel (linked by Location/id)."""
+
+    def validate_response(self, response, case, additional_checks=None, **kwargs):  # type: ignore[no-untyped-def]
+        case.validate_response(response, checks=CHECKS)
+
+
+class TestOrderingStatefulSequences(OrderingStatefulChecks.TestCase):  # type: ignore[name-defined,misc]
     settings = settings(
         max_examples=10,
         stateful_step_count=6,
