@@ -265,6 +265,33 @@ def test_changes_to_installed_products_are_checked(
     assert any(expected in p for p in problems), problems
 
 
+def test_an_item_naming_another_specification_version_is_refused(
+    ordering: OrderingService, order_ctx: RequestContext
+) -> None:
+    item = add("1", "po-mobile-s")
+    item["product"] = {"productSpecification": {"id": "ps-mobile-line", "version": "0.9"}}
+    problems = refused(ordering, order_ctx, order("cust-carol", item))
+    assert any(
+        "productSpecification 'ps-mobile-line' version '0.9' is not the specification" in p
+        and "(ps-mobile-line version 1.0)" in p
+        for p in problems
+    ), problems
+    item["product"]["productSpecification"]["version"] = "1.0"
+    assert ordering.place(order("cust-carol", item), order_ctx)[0].state == "acknowledged"
+
+
+def test_one_product_changed_by_two_items_is_refused(
+    ordering: OrderingService, order_ctx: RequestContext
+) -> None:
+    body = order(
+        "cust-alice",
+        change("1", "modify", "prod-alice-mobile", roaming=True),
+        change("2", "delete", "prod-alice-mobile"),
+    )
+    problems = refused(ordering, order_ctx, body)
+    assert "product 'prod-alice-mobile' is changed by several items: 1, 2" in problems
+
+
 def test_a_client_price_must_agree_with_the_catalog(
     ordering: OrderingService, order_ctx: RequestContext
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from core.catalog.service import CatalogService, CatalogSettings
@@ -212,3 +214,30 @@ def test_a_catalog_change_after_the_order_leaves_its_snapshot_alone(
         later.snapshot
         and later.snapshot["items"][0]["price"][0]["productOfferingPrice"]["version"] == "1.1"
     )
+
+
+def test_concurrent_patches_with_the_same_etag_let_one_win(
+    ordering: OrderingService, order_ctx: RequestContext
+) -> None:
+    """Two clients read the same version and both patch it: one wins, the other gets 409/412."""
+    placed = place(ordering, order_ctx)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def patch(text: str) -> None:
+        barrier.wait()
+        try:
+            ordering.patch(
+                placed.id, {"description": text}, "merge", order_ctx, if_match=placed.etag
+            )
+            outcomes.append("ok")
+        except (Conflict, PreconditionFailed) as error:
+            outcomes.append(type(error).__name__)
+
+    threads = [threading.Thread(target=patch, args=(t,)) for t in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes)[1:] == ["ok"] and outcomes.count("ok") == 1
+    assert ordering.get(placed.id).row_version == 2
