@@ -11,18 +11,13 @@ Needs PostgreSQL (``--database-url``; the database is created if missing) and ``
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import re
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 
 import sqlalchemy as sa
+from load import ensure_database, median, serve, stop, wait_until_up, wrk
 
 from core.catalog.model import CatalogEntity
 from core.persistence import migrate
@@ -33,20 +28,6 @@ API = "/tmf-api/productCatalogManagement/v4"
 LIST_QUERY = "lifecycleStatus=Active&productOfferingPrice.priceType=recurring&limit=20"
 STATES = ["Active", "Active", "Launched", "In Design", "Retired"]
 PRICE_TYPES = ["recurring", "recurring", "oneTime", "usage"]
-
-
-def ensure_database(url: str) -> None:
-    name = sa.engine.make_url(url).database
-    admin = sa.create_engine(
-        sa.engine.make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        exists = connection.execute(
-            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-        ).first()
-        if not exists:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
 
 
 def load(db: Database, offerings: int, seed: int = 7) -> list[str]:
@@ -138,38 +119,6 @@ def load(db: Database, offerings: int, seed: int = 7) -> list[str]:
     return ids
 
 
-def wait_until_up(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"server did not answer at {url}")
-
-
-def wrk(url: str, duration: int, connections: int, script: str | None = None) -> dict[str, float]:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
-    if script:
-        command[1:1] = ["-s", script]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    figures = {"req/s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}  # type: ignore[union-attr]
-    for label in ("50%", "99%"):
-        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
-        figures[label] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    figures["non-2xx"] = float(errors.group(1)) if errors else 0.0
-    return figures
-
-
-def median(runs: list[dict[str, float]]) -> dict[str, float]:
-    """The run with the median throughput (its own latencies, not a mix of runs)."""
-    for run in runs:
-        print(f"  run: {run['req/s']:.0f} req/s, p50 {run['50%']:.2f} ms, p99 {run['99%']:.2f} ms")
-    return sorted(runs, key=lambda r: r["req/s"])[len(runs) // 2]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -210,24 +159,7 @@ def main() -> None:
         print(f"loaded {args.offerings} offerings in {time.monotonic() - started:.1f}s")
     db.dispose()
 
-    environment = dict(os.environ, DATABASE_URL=args.database_url, TMF_RUN_JOBS="false")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "serve",
-            "--no-demo",
-            "--port",
-            str(args.port),
-            "--workers",
-            str(args.workers),
-        ],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server = serve(args.database_url, args.port, args.workers)
     root = f"http://127.0.0.1:{args.port}{API}"
     try:
         wait_until_up(f"{root}/catalog?limit=1")
@@ -252,8 +184,7 @@ def main() -> None:
             ]
         )
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
     print(
         f"offerings: {args.offerings}, server workers: {args.workers}, "
         f"connections: {args.connections}"

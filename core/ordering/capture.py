@@ -80,10 +80,13 @@ def load_context(
     channels = frozenset(
         str(c.get("id")) for c in document.get("channel") or [] if isinstance(c, dict)
     )
+    details = uow.catalog.current_of(
+        {"productSpecification": spec_ids, "productOfferingPrice": price_ids}
+    )
     return OrderContext(
         offerings=offerings,
-        specs=uow.catalog.current_by_ids("productSpecification", spec_ids),
-        prices=uow.catalog.current_by_ids("productOfferingPrice", price_ids),
+        specs=details["productSpecification"],
+        prices=details["productOfferingPrice"],
         products=products,
         installed=installed,
         lifecycle=lifecycle,

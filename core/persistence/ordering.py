@@ -61,10 +61,12 @@ class OrderRepository:
         )
 
     def add(self, order: ProductOrder, now: str) -> None:
-        """Insert a new order; an externalId the customer already used is a Conflict."""
+        """Insert a new order; an externalId the customer already used is a Conflict.
+
+        No savepoint: after a Conflict the unit of work is rolled back as a whole anyway.
+        """
         try:
-            with self._db.begin_nested():
-                self._db.execute(sa.insert(_O).values(**_order_values(order, now)))
+            self._db.execute(sa.insert(_O).values(**_order_values(order, now)))
         except IntegrityError:
             raise Conflict(
                 f"externalId {order.external_id!r} is already used by another order of "
@@ -230,16 +232,15 @@ class IdempotencyRepository:
     def add(self, scope: str, key: str, request_hash: str, resource_id: str, now: str) -> None:
         """Remember the key; a concurrent request with the same key makes this a Conflict."""
         try:
-            with self._db.begin_nested():
-                self._db.execute(
-                    sa.insert(idempotency_key).values(
-                        scope=scope,
-                        key=key,
-                        request_hash=request_hash,
-                        resource_id=resource_id,
-                        created_at=now,
-                    )
+            self._db.execute(
+                sa.insert(idempotency_key).values(
+                    scope=scope,
+                    key=key,
+                    request_hash=request_hash,
+                    resource_id=resource_id,
+                    created_at=now,
                 )
+            )
         except IntegrityError:
             raise Conflict(
                 f"Idempotency-Key {key!r} is being used by a concurrent request; retry",

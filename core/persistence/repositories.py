@@ -194,12 +194,24 @@ class CatalogRepository:
         return {r.entity_id for r in rows}
 
     def current_by_ids(self, kind: str, ids: set[str]) -> dict[str, CatalogEntity]:
-        if not ids:
-            return {}
+        return self.current_of({kind: ids})[kind]
+
+    def current_of(self, wanted: dict[str, set[str]]) -> dict[str, dict[str, CatalogEntity]]:
+        """Current versions of several kinds in one statement: ``{kind: {id: entity}}``."""
+        found: dict[str, dict[str, CatalogEntity]] = {kind: {} for kind in wanted}
+        clauses = [
+            sa.and_(_T.c.kind == kind, _T.c.entity_id.in_(sorted(ids)))
+            for kind, ids in wanted.items()
+            if ids
+        ]
+        if not clauses:
+            return found
         rows = self._db.execute(
-            sa.select(_T).where(_T.c.kind == kind, _T.c.is_current, _T.c.entity_id.in_(sorted(ids)))
+            sa.select(*_ENTITY_COLUMNS).where(_T.c.is_current, sa.or_(*clauses))
         )
-        return {r.entity_id: _entity(r) for r in rows}
+        for row in rows:
+            found[row.kind][row.entity_id] = _entity(row)
+        return found
 
     def matching(self, kind: str, conditions: tuple[Condition, ...], limit: int = 10) -> list[str]:
         """Ids of current entities of ``kind`` meeting all ``conditions`` (e.g. who refers to X)."""

@@ -69,12 +69,12 @@ def test_postman_style_minimal_flow_in_lenient(lenient_client: TestClient) -> No
 def test_list_headers_and_partial_pages(demo_client: TestClient) -> None:
     full = demo_client.get(f"{API}/productOffering")
     assert full.status_code == 200
-    assert full.headers["x-total-count"] == full.headers["x-result-count"] == "10"
+    assert full.headers["x-total-count"] == full.headers["x-result-count"] == "11"
     page = demo_client.get(
         f"{API}/productOffering", params={"limit": 4, "offset": 4, "sort": "-name"}
     )
     assert page.status_code == 206
-    assert (page.headers["x-total-count"], page.headers["x-result-count"]) == ("10", "4")
+    assert (page.headers["x-total-count"], page.headers["x-result-count"]) == ("11", "4")
     names = [o["name"] for o in page.json()]
     assert names == sorted(names, reverse=True)
 

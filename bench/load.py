@@ -1,0 +1,79 @@
+"""What the benchmarks share: the database, the server under test, and load from wrk."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import sqlalchemy as sa
+
+
+def ensure_database(url: str) -> None:
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(
+        sa.engine.make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        exists = connection.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first()
+        if not exists:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+
+
+def wait_until_up(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server did not answer at {url}")
+
+
+def wrk(url: str, duration: int, connections: int, script: str | None = None) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if script:
+        command[1:1] = ["-s", script]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    figures = {"req/s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}  # type: ignore[union-attr]
+    for label in ("50%", "99%"):
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
+        figures[label] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    figures["non-2xx"] = float(errors.group(1)) if errors else 0.0
+    return figures
+
+
+def median(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run with the median throughput (its own latencies, not a mix of runs)."""
+    for run in runs:
+        print(f"  run: {run['req/s']:.0f} req/s, p50 {run['50%']:.2f} ms, p99 {run['99%']:.2f} ms")
+    return sorted(runs, key=lambda r: r["req/s"])[len(runs) // 2]
+
+
+def serve(
+    database_url: str, port: int, workers: int, **environment: str
+) -> subprocess.Popen[bytes]:
+    """The server as users run it (``tmf-adapter serve``), in its own process group."""
+    env = dict(os.environ, DATABASE_URL=database_url, TMF_RUN_JOBS="false", **environment)
+    command = [sys.executable, "-m", "server.cli", "serve", "--no-demo", "--port", str(port)]
+    return subprocess.Popen(
+        [*command, "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
