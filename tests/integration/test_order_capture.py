@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from core.catalog.service import CatalogService, CatalogSettings
 from core.errors import InvalidRequest
+from core.inventory.model import InstalledProduct
 from core.ordering.service import OrderingService
 from core.persistence.database import Database
 from core.requests import RequestContext
@@ -290,6 +291,35 @@ def test_one_product_changed_by_two_items_is_refused(
     )
     problems = refused(ordering, order_ctx, body)
     assert "product 'prod-alice-mobile' is changed by several items: 1, 2" in problems
+
+
+def test_a_product_that_is_no_longer_live_cannot_be_changed(
+    ordering: OrderingService, order_ctx: RequestContext
+) -> None:
+    ended = {
+        "id": "prod-alice-old",
+        "status": "terminated",
+        "productOffering": {"id": "po-tv-basic"},
+        "relatedParty": [{"id": "cust-alice", "role": "Customer", "@referredType": "Individual"}],
+    }
+    with ordering.db.uow() as uow:
+        uow.inventory.add(
+            InstalledProduct("prod-alice-old", "cust-alice", ended), "2026-01-01T00:00:00.000Z"
+        )
+        uow.commit()
+    problems = refused(
+        ordering, order_ctx, order("cust-alice", change("1", "delete", "prod-alice-old"))
+    )
+    assert "item '1': product 'prod-alice-old' is terminated and cannot be changed" in problems
+
+
+def test_attributes_the_server_sets_are_refused_on_create(
+    ordering: OrderingService, order_ctx: RequestContext
+) -> None:
+    body = order("cust-carol", add("1", "po-mobile-s"), orderDate="2020-01-01T00:00:00Z", id="mine")
+    problems = refused(ordering, order_ctx, body)
+    assert "orderDate is set by the server; do not send it" in problems
+    assert "id is set by the server; do not send it" in problems
 
 
 def test_a_client_price_must_agree_with_the_catalog(
