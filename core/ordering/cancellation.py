@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from core.catalog.patching import identity_sent
-from core.errors import Conflict, InvalidRequest, NotFound
+from core.errors import Conflict, InvalidRequest
 from core.ordering import states
 from core.ordering.model import CancelRequest, JsonObject, ProductOrder, Stamp
 from core.ordering.support import UseCases, href, request_hash
 from core.persistence.uow import UnitOfWork
-from core.query import Query, parse_query
+from core.query import Query
 from core.requests import RequestContext
 
 KIND = "cancelProductOrder"
@@ -20,31 +18,17 @@ SCHEMA = "CancelProductOrder"
 SERVER_SET = ("state", "effectiveCancellationDate", "stateReason")
 
 
-@dataclass
-class CancelPage:
-    requests: list[CancelRequest]
-    total: int
-    query: Query
-
-
-class CancellationService(UseCases):
+class CancellationService(UseCases[CancelRequest]):
     """Cancellation requests over one database."""
 
-    def get(self, cancel_id: str) -> CancelRequest:
-        with self.db.uow(write=False) as uow:
-            request = uow.cancels.get(cancel_id)
-        if request is None:
-            raise NotFound(KIND, cancel_id)
-        return request
+    kind = KIND
+    schema = SCHEMA
 
-    def list_query(self, params: Iterable[tuple[str, str]]) -> Query:
-        return parse_query(params, self.schemas, SCHEMA)
+    def load(self, uow: UnitOfWork, resource_id: str) -> CancelRequest | None:
+        return uow.cancels.get(resource_id)
 
-    def get_all(self, params: Iterable[tuple[str, str]]) -> CancelPage:
-        query = self.list_query(params)
-        with self.db.uow(write=False, snapshot=True) as uow:
-            found, total = uow.cancels.list(query)
-        return CancelPage(found, total, query)
+    def find(self, uow: UnitOfWork, query: Query) -> tuple[list[CancelRequest], int]:
+        return uow.cancels.list(query)
 
     def cancel(
         self, body: JsonObject, ctx: RequestContext, idempotency_key: str | None = None
@@ -54,7 +38,7 @@ class CancellationService(UseCases):
         An order already final or under way ends the request in terminatedWithError with the
         reason in ``stateReason`` (compensation of started work comes with fulfillment).
         """
-        earlier = self.replay(KIND, idempotency_key, body, lambda uow, i: uow.cancels.get(i))
+        earlier = self.replay(idempotency_key, body)
         if earlier is not None:
             return earlier, False
         document = copy.deepcopy(body)

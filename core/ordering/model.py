@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.errors import Conflict
 from core.ordering import states
 
 JsonObject = dict[str, Any]
@@ -138,6 +139,15 @@ class ProductOrder:
                 stamp.correlation_id,
             )
         )
+
+
+def duplicate_external_id(order: ProductOrder) -> Conflict:
+    """The 409 for an externalId the customer already used on another order."""
+    return Conflict(
+        f"externalId {order.external_id!r} is already used by another order of "
+        f"customer {order.customer_id!r}",
+        "Duplicate externalId",
+    )
 
 
 @dataclass

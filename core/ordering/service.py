@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from core.catalog.patching import apply_patch
@@ -17,7 +15,7 @@ from core.ordering.patching import PRICES, patch_problems, reprice_needed
 from core.ordering.support import UseCases, href, request_hash
 from core.persistence.uow import UnitOfWork
 from core.pricing.snapshot import order_price, total_price
-from core.query import Query, parse_query
+from core.query import Query
 from core.requests import RequestContext, etag_matches
 
 KIND = "productOrder"
@@ -26,33 +24,19 @@ SCHEMA = "ProductOrder"
 SERVER_SET = ("id", "href", "orderDate", "completionDate", "expectedCompletionDate")
 
 
-@dataclass
-class OrderPage:
-    orders: list[ProductOrder]
-    total: int
-    query: Query
-
-
-class OrderingService(UseCases):
+class OrderingService(UseCases[ProductOrder]):
     """Product orders over one database."""
+
+    kind = KIND
+    schema = SCHEMA
 
     # -- reads -----------------------------------------------------------------------------
 
-    def get(self, order_id: str) -> ProductOrder:
-        with self.db.uow(write=False) as uow:
-            order = uow.orders.get(order_id)
-        if order is None:
-            raise NotFound(KIND, order_id)
-        return order
+    def load(self, uow: UnitOfWork, resource_id: str) -> ProductOrder | None:
+        return uow.orders.get(resource_id)
 
-    def list_query(self, params: Iterable[tuple[str, str]]) -> Query:
-        return parse_query(params, self.schemas, SCHEMA)
-
-    def get_all(self, params: Iterable[tuple[str, str]]) -> OrderPage:
-        query = self.list_query(params)
-        with self.db.uow(write=False, snapshot=True) as uow:
-            orders, total = uow.orders.list(query)
-        return OrderPage(orders, total, query)
+    def find(self, uow: UnitOfWork, query: Query) -> tuple[list[ProductOrder], int]:
+        return uow.orders.list(query)
 
     def timeline(self, order_id: str) -> list[TimelineEntry]:
         with self.db.uow(write=False) as uow:
@@ -67,7 +51,7 @@ class OrderingService(UseCases):
 
         Returns the order and whether it is new (False: replayed by its Idempotency-Key).
         """
-        earlier = self.replay(KIND, idempotency_key, body, lambda uow, i: uow.orders.get(i))
+        earlier = self.replay(idempotency_key, body)
         if earlier is not None:
             return earlier, False
         document = copy.deepcopy(body)
@@ -86,14 +70,6 @@ class OrderingService(UseCases):
             order = ProductOrder(
                 order_id, document, priced.snapshot, correlation_id=ctx.correlation_id
             )
-            if order.external_id and uow.orders.by_external_id(
-                order.customer_id, order.external_id
-            ):
-                raise Conflict(
-                    f"externalId {order.external_id!r} is already used by another order of "
-                    f"customer {order.customer_id!r}",
-                    "Duplicate externalId",
-                )
             order.start("acknowledged", Stamp(now, "order accepted", ctx.actor, ctx.correlation_id))
             uow.orders.add(order, now)
             uow.timeline.add(order.timeline)

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
-from core.errors import Conflict
+from core.errors import Conflict, NotFound
 from core.events.model import Change, resource_event
 from core.persistence.database import Database
 from core.persistence.uow import UnitOfWork
 from core.ports import Clock, IdGenerator, SystemClock, UuidGenerator
+from core.query import Query, parse_query
 from core.requests import RequestContext
 from core.schema import ResourceSchemas
 from core.timeutil import format_utc
 
 DOMAIN = "productOrderingManagement"
 T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a list and the number of all matches."""
+
+    items: list[T]
+    total: int
+    query: Query
 
 
 @dataclass(frozen=True)
@@ -34,8 +44,12 @@ def request_hash(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class UseCases:
-    """Base of the ordering services: one database, schemas, settings, clock and ids."""
+class UseCases(Generic[T]):
+    """Base of the ordering services: one database, schemas, settings, clock and ids, and the
+    reads every resource has (get by id, list with a TMF630 query)."""
+
+    kind: str
+    schema: str
 
     def __init__(
         self,
@@ -53,6 +67,29 @@ class UseCases:
 
     def now(self) -> str:
         return format_utc(self.clock.now())
+
+    def load(self, uow: UnitOfWork, resource_id: str) -> T | None:
+        raise NotImplementedError
+
+    def find(self, uow: UnitOfWork, query: Query) -> tuple[list[T], int]:
+        raise NotImplementedError
+
+    def get(self, resource_id: str) -> T:
+        with self.db.uow(write=False) as uow:
+            found = self.load(uow, resource_id)
+        if found is None:
+            raise NotFound(self.kind, resource_id)
+        return found
+
+    def list_query(self, params: Iterable[tuple[str, str]]) -> Query:
+        """Parse TMF630 parameters against the resource's schema (400 on any mistake)."""
+        return parse_query(params, self.schemas, self.schema)
+
+    def get_all(self, params: Iterable[tuple[str, str]]) -> Page[T]:
+        query = self.list_query(params)
+        with self.db.uow(write=False, snapshot=True) as uow:
+            items, total = self.find(uow, query)
+        return Page(items, total, query)
 
     def emit(
         self,
@@ -75,15 +112,14 @@ class UseCases:
             )
         )
 
-    def replay(
-        self, scope: str, key: str | None, body: Any, load: Callable[[UnitOfWork, str], T | None]
-    ) -> T | None:
+    def replay(self, key: str | None, body: Any) -> T | None:
         """What an earlier request with this Idempotency-Key created, if it sent the same body.
 
         The same key with another body is a 409; a key whose resource is gone is a 409 too.
         """
         if key is None:
             return None
+        scope = self.kind
         with self.db.uow(write=False) as uow:
             stored = uow.idempotency.get(scope, key)
             if stored is None:
@@ -94,7 +130,7 @@ class UseCases:
                     f"Idempotency-Key {key!r} was used for a different {scope} request",
                     "Idempotency key reused",
                 )
-            found = load(uow, resource_id)
+            found = self.load(uow, resource_id)
         if found is None:
             raise Conflict(
                 f"Idempotency-Key {key!r} created {scope} {resource_id!r}, which has been deleted",

@@ -8,7 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict
-from core.ordering.model import CancelRequest, ProductOrder, TimelineEntry
+from core.ordering.model import (
+    CancelRequest,
+    ProductOrder,
+    TimelineEntry,
+    duplicate_external_id,
+)
 from core.persistence.listing import list_page
 from core.persistence.tables import (
     cancel_product_order,
@@ -68,11 +73,7 @@ class OrderRepository:
         try:
             self._db.execute(sa.insert(_O).values(**_order_values(order, now)))
         except IntegrityError:
-            raise Conflict(
-                f"externalId {order.external_id!r} is already used by another order of "
-                f"customer {order.customer_id!r}",
-                "Duplicate externalId",
-            ) from None
+            raise duplicate_external_id(order) from None
 
     def get(self, order_id: str, for_update: bool = False) -> ProductOrder | None:
         statement = sa.select(_O).where(_O.c.order_id == order_id)
@@ -80,13 +81,6 @@ class OrderRepository:
             statement = statement.with_for_update()
         row = self._db.execute(statement).first()
         return _order(row) if row else None
-
-    def by_external_id(self, customer_id: str | None, external_id: str) -> str | None:
-        return self._db.execute(
-            sa.select(_O.c.order_id).where(
-                _O.c.customer_key == (customer_id or ""), _O.c.external_id == external_id
-            )
-        ).scalar_one_or_none()
 
     def update(self, order: ProductOrder, now: str) -> None:
         """Store ``order`` (its row version already bumped) unless someone changed it meanwhile."""
@@ -98,11 +92,7 @@ class OrderRepository:
                     .values(**_order_values(order, now))
                 )
         except IntegrityError:
-            raise Conflict(
-                f"externalId {order.external_id!r} is already used by another order of "
-                f"customer {order.customer_id!r}",
-                "Duplicate externalId",
-            ) from None
+            raise duplicate_external_id(order) from None
         if result.rowcount != 1:
             raise Conflict(f"productOrder {order.id!r} was changed by another request; retry")
 
