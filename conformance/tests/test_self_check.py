@@ -3,6 +3,8 @@ sequences."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
@@ -63,36 +65,27 @@ def test_order_changes_conform(case: schemathesis.Case) -> None:  # type: ignore
     case.call_and_validate(checks=CHECKS)
 
 
-class StatefulChecks(SCHEMA.as_state_machine()):  # type: ignore[misc]
-    """Sequences linked by Location/id (create -> get -> patch -> list -> delete)."""
-
-    def validate_response(self, response, case, additional_checks=None, **kwargs):  # type: ignore[no-untyped-def]
-        # The contract checks only (see conformance/checks.py).
-        case.validate_response(response, checks=CHECKS)
-
-
-class TestStatefulSequences(StatefulChecks.TestCase):  # type: ignore[name-defined,misc]
-    settings = settings(
-        max_examples=10,
-        stateful_step_count=6,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        derandomize=True,
-    )
+SEQUENCES = settings(
+    max_examples=10,
+    stateful_step_count=6,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
 
 
-class OrderingStatefulChecks(ORDER_SCHEMA.as_state_machine()):  # type: ignore[misc]
-    """Order sequences: create -> get -> patch -> list -> cancel (linked by Location/id)."""
+def sequences(schema: Any) -> Any:
+    """A unittest case running stateful sequences over ``schema``'s links, contract checks only
+    (see conformance/checks.py)."""
 
-    def validate_response(self, response, case, additional_checks=None, **kwargs):  # type: ignore[no-untyped-def]
-        case.validate_response(response, checks=CHECKS)
+    class Checks(schema.as_state_machine()):  # type: ignore[misc]
+        def validate_response(self, response, case, additional_checks=None, **kwargs):  # type: ignore[no-untyped-def]
+            case.validate_response(response, checks=CHECKS)
+
+    Checks.TestCase.settings = SEQUENCES
+    return Checks.TestCase
 
 
-class TestOrderingStatefulSequences(OrderingStatefulChecks.TestCase):  # type: ignore[name-defined,misc]
-    settings = settings(
-        max_examples=10,
-        stateful_step_count=6,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        derandomize=True,
-    )
+# Catalog: create -> get -> patch -> list -> delete; orders: create -> get -> patch -> cancel.
+TestStatefulSequences = sequences(SCHEMA)
+TestOrderingStatefulSequences = sequences(ORDER_SCHEMA)
