@@ -66,7 +66,7 @@ class Container:
                 self.settings.allowed_import_hosts(),
             )
         if self.jobs is None:
-            self.jobs = CatalogJobs(self.catalog, self.files)
+            self.jobs = CatalogJobs(self.catalog, self.files, self.settings.job_lease_seconds)
 
 
 class Handlers(Protocol):

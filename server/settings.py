@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     export_dir: str = Field("./var/export", alias="TMF_EXPORT_DIR")
     import_allowed_hosts: str = Field("", alias="TMF_IMPORT_ALLOWED_HOSTS")
     run_jobs: bool = Field(True, alias="TMF_RUN_JOBS")
+    job_lease_seconds: float = Field(600, alias="TMF_JOB_LEASE_SECONDS", gt=0)
 
     def allowed_import_hosts(self) -> set[str]:
         """Hosts an importJob may fetch a file from over HTTP (none by default)."""

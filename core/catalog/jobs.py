@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -34,9 +35,12 @@ class JobPage:
 class CatalogJobs:
     """Use cases of import and export jobs over the catalog service."""
 
-    def __init__(self, catalog: CatalogService, files: CatalogFiles) -> None:
+    def __init__(
+        self, catalog: CatalogService, files: CatalogFiles, lease_seconds: float = 600
+    ) -> None:
         self.catalog = catalog
         self.files = files
+        self.lease = timedelta(seconds=lease_seconds)
 
     def create(
         self, kind: str, body: dict[str, Any], ctx: RequestContext, file_base_url: str
@@ -119,27 +123,33 @@ class CatalogJobs:
         return self._finish(job, outcome, error)
 
     def _claim(self) -> Job | None:
+        """Take the oldest waiting job, or one whose worker's lease ran out (it died)."""
+        now = self.catalog.clock.now()
+        lease_until = format_utc(now + self.lease)
         with self.catalog.db.uow() as uow:
             for kind in JOB_KINDS:
-                job = uow.jobs.claim_next(kind, NOT_STARTED)
+                job = uow.jobs.claim_next(kind, NOT_STARTED, RUNNING, format_utc(now))
                 if job is not None:
                     claimed = Job(
                         job.kind, job.id, dict(job.document, status=RUNNING), job.row_version + 1
                     )
-                    uow.jobs.update(claimed, job.row_version, self._now())
+                    uow.jobs.update(claimed, job.row_version, format_utc(now), lease_until)
                     uow.commit()
                     return claimed
         return None
 
     def _finish(self, job: Job, outcome: str, error: str | None) -> Job:
+        """Record the outcome, unless the job was deleted or another worker took it over."""
         document = dict(job.document, status=outcome, completionDate=self._now())
         if error:
             document["errorLog"] = error
         done = Job(job.kind, job.id, document, job.row_version + 1)
         with self.catalog.db.uow() as uow:
-            if uow.jobs.get(job.kind, job.id) is not None:
-                uow.jobs.update(done, job.row_version, self._now())
-                uow.commit()
+            stored = uow.jobs.get(job.kind, job.id)
+            if stored is None or stored.row_version != job.row_version:
+                return stored or done
+            uow.jobs.update(done, job.row_version, self._now())
+            uow.commit()
         return done
 
     def _export_plan(self, document: dict[str, Any]) -> tuple[list[str], Query]:

@@ -352,7 +352,10 @@ class JobRepository:
         ).first()
         return Job(row.kind, row.job_id, row.document, row.row_version) if row else None
 
-    def update(self, item: Job, expected_row_version: int, now: str) -> None:
+    def update(
+        self, item: Job, expected_row_version: int, now: str, lease_until: str | None = None
+    ) -> None:
+        """Store ``item`` if it is still at ``expected_row_version`` (Conflict otherwise)."""
         result = self._db.execute(
             sa.update(job)
             .where(job.c.kind == item.kind, job.c.job_id == item.id)
@@ -362,6 +365,7 @@ class JobRepository:
                 document=item.document,
                 row_version=item.row_version,
                 last_update=now,
+                lease_until=lease_until,
             )
         )
         if result.rowcount != 1:
@@ -371,11 +375,13 @@ class JobRepository:
         result = self._db.execute(sa.delete(job).where(job.c.kind == kind, job.c.job_id == job_id))
         return bool(result.rowcount)
 
-    def claim_next(self, kind: str, status: str) -> Job | None:
-        """The oldest job of ``kind`` in ``status``, locked against other workers on PostgreSQL."""
+    def claim_next(self, kind: str, waiting: str, running: str, now: str) -> Job | None:
+        """The oldest job of ``kind`` that waits, or runs under a lease that ran out before
+        ``now`` (its worker died); locked against other workers on PostgreSQL."""
+        orphaned = sa.and_(job.c.status == running, job.c.lease_until < now)
         row = self._db.execute(
             sa.select(job)
-            .where(job.c.kind == kind, job.c.status == status)
+            .where(job.c.kind == kind, sa.or_(job.c.status == waiting, orphaned))
             .order_by(job.c.seq)
             .limit(1)
             .with_for_update(skip_locked=True)

@@ -67,6 +67,8 @@ job = sa.Table(
     sa.Column("last_update", sa.String(24), nullable=False),
     sa.Column("row_version", sa.Integer, nullable=False),
     sa.Column("document", Document, nullable=False),
+    # Until when the worker running the job holds it; past it, another worker takes it over.
+    sa.Column("lease_until", sa.String(24)),
     sa.UniqueConstraint("kind", "job_id", name="uq_job_id"),
     sa.Index("ix_job_status", "kind", "status", "seq"),
 )
