@@ -75,7 +75,8 @@ class OrderHandlers(_Handlers[ProductOrder]):
 
     def create(self, kind: str, body: Any = None, **_: Any) -> Response:
         ctx = http.context(self.public_base_url, BASE_PATH)
-        order, _new = self.orders.place(body, ctx, request.headers.get("idempotency-key"))
+        key = request.headers.get("idempotency-key")
+        order, _new = self.orders.place(body, ctx, key, schema_checked=True)
         document = self._out(order, self._base())
         return http.json_response(document, 201, {"Location": document["href"], "ETag": order.etag})
 

@@ -45,11 +45,17 @@ class OrderingService(UseCases[ProductOrder]):
     # -- place -----------------------------------------------------------------------------
 
     def place(
-        self, body: JsonObject, ctx: RequestContext, idempotency_key: str | None = None
+        self,
+        body: JsonObject,
+        ctx: RequestContext,
+        idempotency_key: str | None = None,
+        schema_checked: bool = False,
     ) -> tuple[ProductOrder, bool]:
         """Accept an order if every rule holds (400 with every problem otherwise).
 
-        Returns the order and whether it is new (False: replayed by its Idempotency-Key).
+        ``schema_checked``: the caller has validated ``body`` against the create schema (the
+        API layer does, per request), so only timestamps are normalized here. Returns the
+        order and whether it is new (False: replayed by its Idempotency-Key).
         """
         earlier = self.replay(idempotency_key, body)
         if earlier is not None:
@@ -62,7 +68,10 @@ class OrderingService(UseCases[ProductOrder]):
         order_id = self.ids.new_id()
         document.update(id=order_id, href=href(ctx, KIND, order_id), orderDate=now)
         document.setdefault("@type", SCHEMA)
-        problems.extend(self._schema_problems(document))
+        if schema_checked:
+            problems.extend(self.schemas.normalize_datetimes(SCHEMA, document))
+        else:
+            problems.extend(self._schema_problems(document))
         if problems:
             raise InvalidRequest(problems, "Invalid order")
         with self.db.uow() as uow:

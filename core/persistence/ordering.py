@@ -28,6 +28,12 @@ _O = product_order
 _C = cancel_product_order
 
 
+# Reads by id are the hot path: the statement is built once.
+_GET_ORDER = sa.select(
+    _O.c.order_id, _O.c.document, _O.c.snapshot, _O.c.row_version, _O.c.correlation_id
+).where(_O.c.order_id == sa.bindparam("order_id"))
+
+
 def _order(row: Any) -> ProductOrder:
     return ProductOrder(
         row.order_id, row.document, row.snapshot, row.row_version, row.correlation_id
@@ -75,11 +81,8 @@ class OrderRepository:
         except IntegrityError:
             raise duplicate_external_id(order) from None
 
-    def get(self, order_id: str, for_update: bool = False) -> ProductOrder | None:
-        statement = sa.select(_O).where(_O.c.order_id == order_id)
-        if for_update:
-            statement = statement.with_for_update()
-        row = self._db.execute(statement).first()
+    def get(self, order_id: str) -> ProductOrder | None:
+        row = self._db.execute(_GET_ORDER, {"order_id": order_id}).first()
         return _order(row) if row else None
 
     def update(self, order: ProductOrder, now: str) -> None:
