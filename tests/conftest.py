@@ -67,11 +67,16 @@ def database(
 @pytest.fixture
 def db(database: Database) -> Database:
     """The back end's database, emptied for this test."""
+    empty(database)
+    return database
+
+
+def empty(database: Database) -> None:
+    """Delete every row, except the catalog generation counter the migrations create."""
     with database.engine.begin() as connection:
         for table in reversed(metadata.sorted_tables):
-            if table.name != "catalog_generation":  # a counter row the migrations create
+            if table.name != "catalog_generation":
                 connection.execute(table.delete())
-    return database
 
 
 @pytest.fixture
@@ -115,10 +120,7 @@ def shop_db(database: Database, schemas: ResourceSchemas, ctx: RequestContext) -
     """The demo catalog and demo customers, with no orders; the catalog is seeded again only
     when a test changed it (seeding it through every rule for each test would be slow)."""
     if _demo_state.get(id(database)) != _catalog_state(database):
-        with database.engine.begin() as connection:
-            for table in reversed(metadata.sorted_tables):
-                if table.name != "catalog_generation":
-                    connection.execute(table.delete())
+        empty(database)
         seeding.seed(
             CatalogService(database, schemas, CatalogSettings(strict=True)),
             seeding.fixture("demo"),
