@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+
+from core.errors import PreconditionFailed
 
 
 @dataclass(frozen=True)
@@ -14,9 +17,21 @@ class RequestContext:
     actor: str | None = None
 
 
+def version_tag(*parts: object) -> str:
+    """An opaque, header-safe ETag that changes whenever one of ``parts`` does."""
+    digest = hashlib.sha256("\x00".join(str(p) for p in parts).encode()).hexdigest()
+    return f'"{digest[:20]}"'
+
+
 def etag_matches(if_match: str | None, etag: str) -> bool:
     """RFC 9110 If-Match: ``*`` or any listed tag (weak prefix ignored)."""
     if if_match is None:
         return True
     tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
     return "*" in tags or etag in tags
+
+
+def require_match(if_match: str | None, etag: str, what: str) -> None:
+    """412 when an If-Match precondition names another version of ``what``."""
+    if not etag_matches(if_match, etag):
+        raise PreconditionFailed(f"{what} is at {etag}, not {if_match}; read it again")

@@ -76,6 +76,11 @@ class ResourceSchemas:
             problems.append(f"{where}: {error.message}")
         return problems
 
+    def check(self, name: str, document: JsonObject) -> list[str]:
+        """Schema violations of ``document``; when there are none, its timestamps normalized
+        in place (and any that do not parse)."""
+        return self.validate(name, document) or self.normalize_datetimes(name, document)
+
     def attribute(self, name: str, path: tuple[str, ...]) -> Attribute | None:
         """Describe a dotted attribute path of schema ``name``; None if the schema lacks it."""
         schema = self._components[name]

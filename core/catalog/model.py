@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
+
+from core.requests import version_tag
 
 JsonObject = dict[str, Any]
 
@@ -42,8 +43,7 @@ class CatalogEntity:
     @property
     def etag(self) -> str:
         """Changes with every stored change, new versions included; opaque and header-safe."""
-        digest = hashlib.sha256(f"{self.version}\x00{self.row_version}".encode()).hexdigest()
-        return f'"{digest[:20]}"'
+        return version_tag(self.version, self.row_version)
 
 
 @dataclass

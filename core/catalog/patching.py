@@ -49,9 +49,9 @@ def apply_patch(document: dict[str, Any], patch: Any, patch_format: str) -> dict
     return result
 
 
-def identity_sent(body: dict[str, Any]) -> list[str]:
-    """A create body must not carry ``id`` or ``href``: the server assigns both."""
-    return [f"{a} is set by the server; do not send it" for a in ("id", "href") if a in body]
+def identity_sent(body: dict[str, Any], names: tuple[str, ...] = ("id", "href")) -> list[str]:
+    """A create body must not carry ``id``, ``href`` or other ``names``: the server sets them."""
+    return [f"{a} is set by the server; do not send it" for a in names if a in body]
 
 
 def server_owned_changes(

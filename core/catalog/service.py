@@ -18,13 +18,13 @@ from core.catalog.patching import (
     server_owned_changes,
 )
 from core.catalog.versioning import content_changed, next_version
-from core.errors import Conflict, DomainError, InvalidRequest, NotFound, PreconditionFailed
+from core.errors import Conflict, DomainError, InvalidRequest, NotFound
 from core.events.model import Change, resource_event
 from core.persistence.database import Database
 from core.persistence.uow import UnitOfWork
 from core.ports import Clock, IdGenerator, SystemClock, UuidGenerator
 from core.query import Query, parse_query
-from core.requests import RequestContext, etag_matches
+from core.requests import RequestContext, require_match
 from core.schema import ResourceSchemas
 from core.timeutil import format_utc
 
@@ -138,7 +138,7 @@ class CatalogService:
         if not document.get("version"):
             document["version"] = "1.0"
         problems.extend(self._status_problems(document, default=self.settings.lifecycle.initial))
-        problems.extend(self._schema_problems(kind, document))
+        problems.extend(self.schemas.check(kind.schema, document))
         problems.extend(integrity.check(kind, entity_id, document, None, self._ctx(uow, now)))
         if problems:
             raise InvalidRequest(problems, f"Invalid {kind.name}")
@@ -161,7 +161,7 @@ class CatalogService:
         problems.extend(self._status_problems(document, default=None))
         if not document.get("version"):
             problems.append("version cannot be removed")
-        problems.extend(self._schema_problems(kind, document))
+        problems.extend(self.schemas.check(kind.schema, document))
         if problems:
             raise InvalidRequest(problems, f"Invalid change to {kind.name}")
         old_status, new_status = current.lifecycle_status, document["lifecycleStatus"]
@@ -236,10 +236,7 @@ class CatalogService:
         current = uow.catalog.get(kind.name, entity_id)
         if current is None:
             raise NotFound(kind.name, entity_id)
-        if not etag_matches(if_match, current.etag):
-            raise PreconditionFailed(
-                f"{kind.name} {entity_id!r} is at {current.etag}, not {if_match}; read it again"
-            )
+        require_match(if_match, current.etag, f"{kind.name} {entity_id!r}")
         return current
 
     def _status_problems(self, document: dict[str, Any], default: str | None) -> list[str]:
@@ -254,10 +251,6 @@ class CatalogService:
         except DomainError as error:
             return [error.message]
         return []
-
-    def _schema_problems(self, kind: CatalogKind, document: dict[str, Any]) -> list[str]:
-        problems = self.schemas.validate(kind.schema, document)
-        return problems or self.schemas.normalize_datetimes(kind.schema, document)
 
     def _ctx(self, uow: UnitOfWork, now: str) -> integrity.IntegrityContext:
         return integrity.IntegrityContext(

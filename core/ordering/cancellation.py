@@ -42,8 +42,7 @@ class CancellationService(UseCases[CancelRequest]):
         if earlier is not None:
             return earlier, False
         document = copy.deepcopy(body)
-        problems = identity_sent(body)
-        problems += [f"{a} is set by the server; do not send it" for a in SERVER_SET if a in body]
+        problems = identity_sent(body, ("id", "href", *SERVER_SET))
         order_id = str((body.get("productOrder") or {}).get("id", ""))
         now = self.now()
         cancel_id = self.ids.new_id()

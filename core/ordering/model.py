@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import Conflict
 from core.ordering import states
+from core.requests import version_tag
 
 JsonObject = dict[str, Any]
 CUSTOMER_ROLES = frozenset({"customer"})
@@ -84,8 +84,7 @@ class ProductOrder:
     @property
     def etag(self) -> str:
         """Changes with every stored change; opaque and header-safe."""
-        digest = hashlib.sha256(f"{self.id}\x00{self.row_version}".encode()).hexdigest()
-        return f'"{digest[:20]}"'
+        return version_tag(self.id, self.row_version)
 
     def items(self) -> Iterator[JsonObject]:
         return iter_items(self.document.get("productOrderItem"))

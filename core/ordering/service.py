@@ -5,18 +5,18 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from core.catalog.patching import apply_patch
-from core.errors import Conflict, InvalidRequest, NotFound, PreconditionFailed
+from core.catalog.patching import apply_patch, identity_sent
+from core.errors import Conflict, InvalidRequest, NotFound
 from core.ordering import states
 from core.ordering.capture import Capture, capture, load_context
-from core.ordering.items import read_items, structural_problems
+from core.ordering.items import OrderItem, read_items, structural_problems
 from core.ordering.model import JsonObject, ProductOrder, Stamp, TimelineEntry
 from core.ordering.patching import PRICES, patch_problems, reprice_needed
 from core.ordering.support import UseCases, href, request_hash
 from core.persistence.uow import UnitOfWork
 from core.pricing.snapshot import order_price, total_price
 from core.query import Query
-from core.requests import RequestContext, etag_matches
+from core.requests import RequestContext, require_match
 
 KIND = "productOrder"
 SCHEMA = "ProductOrder"
@@ -61,7 +61,7 @@ class OrderingService(UseCases[ProductOrder]):
         if earlier is not None:
             return earlier, False
         document = copy.deepcopy(body)
-        problems = [f"{a} is set by the server; do not send it" for a in SERVER_SET if a in body]
+        problems = identity_sent(body, SERVER_SET)
         items = read_items(document)
         problems.extend(structural_problems(document, items, self.settings.strict))
         now = self.now()
@@ -71,11 +71,11 @@ class OrderingService(UseCases[ProductOrder]):
         if schema_checked:
             problems.extend(self.schemas.normalize_datetimes(SCHEMA, document))
         else:
-            problems.extend(self._schema_problems(document))
+            problems.extend(self.schemas.check(SCHEMA, document))
         if problems:
             raise InvalidRequest(problems, "Invalid order")
         with self.db.uow() as uow:
-            priced = self._capture(uow, document, now)
+            priced = self._capture(uow, document, items, now)
             order = ProductOrder(
                 order_id, document, priced.snapshot, correlation_id=ctx.correlation_id
             )
@@ -88,9 +88,11 @@ class OrderingService(UseCases[ProductOrder]):
             uow.commit()
         return order, True
 
-    def _capture(self, uow: UnitOfWork, document: JsonObject, now: str) -> Capture:
-        """Validate and price ``document`` in place; 400 with every problem, nothing written."""
-        items = read_items(document)
+    def _capture(
+        self, uow: UnitOfWork, document: JsonObject, items: list[OrderItem], now: str
+    ) -> Capture:
+        """Validate and price ``document`` (whose ``items`` are given) in place; 400 with every
+        problem, nothing written."""
         ctx = load_context(uow, document, items, now, self.settings.strict, self.settings.lifecycle)
         result = capture(document, items, ctx)
         if result.problems:
@@ -123,7 +125,7 @@ class OrderingService(UseCases[ProductOrder]):
             problems = patch_problems(current, document)
             if problems:
                 raise InvalidRequest(problems, "Invalid change to productOrder")
-            problems = self._schema_problems(document)
+            problems = self.schemas.check(SCHEMA, document)
             if problems:
                 raise InvalidRequest(problems, "Invalid change to productOrder")
             now = self.now()
@@ -176,7 +178,7 @@ class OrderingService(UseCases[ProductOrder]):
         problems = structural_problems(unstated, items, self.settings.strict)
         if problems:
             raise InvalidRequest(problems, "Invalid change to productOrder")
-        snapshot = self._capture(uow, document, now).snapshot
+        snapshot = self._capture(uow, document, items, now).snapshot
         for item in items:
             item.document["state"] = kept[item.id]
         return snapshot
@@ -185,12 +187,5 @@ class OrderingService(UseCases[ProductOrder]):
         order = uow.orders.get(order_id)
         if order is None:
             raise NotFound(KIND, order_id)
-        if not etag_matches(if_match, order.etag):
-            raise PreconditionFailed(
-                f"productOrder {order_id!r} is at {order.etag}, not {if_match}; read it again"
-            )
+        require_match(if_match, order.etag, f"productOrder {order_id!r}")
         return order
-
-    def _schema_problems(self, document: JsonObject) -> list[str]:
-        problems = self.schemas.validate(SCHEMA, document)
-        return problems or self.schemas.normalize_datetimes(SCHEMA, document)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from core.canonical import sha256_of
 from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
 from core.errors import Conflict, NotFound
 from core.events.model import Change, resource_event
@@ -40,8 +39,7 @@ class OrderingSettings:
 
 def request_hash(body: Any) -> str:
     """Hash of a request body as canonical JSON: equal bodies, equal hashes."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return sha256_of(body)
 
 
 class UseCases(Generic[T]):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from decimal import Decimal
 from typing import Any
 
+from core.canonical import sha256_of
 from core.pricing.engine import PriceLine, PriceTotal, money
 
 JsonObject = dict[str, Any]
@@ -108,5 +107,4 @@ def line_record(line: PriceLine) -> JsonObject:
 
 def fingerprint(snapshot: JsonObject) -> str:
     """sha256 over canonical JSON (sorted keys, no spaces, UTF-8): equal promises, equal prints."""
-    canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return "sha256:" + sha256_of(snapshot)
