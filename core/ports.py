@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from enum import StrEnum
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -43,3 +45,101 @@ class CatalogFiles(Protocol):
     def write(self, name: str, content: bytes) -> None:
         """Store an export file under ``name`` (replacing any earlier one)."""
         ...
+
+
+# -- fulfillment: the systems an order is carried out in --------------------------------------
+
+
+class OutcomeStatus(StrEnum):
+    """What became of a call to a fulfillment system."""
+
+    DONE = "done"
+    RETRYABLE = "failed-retryable"  # nothing happened; calling again later may work
+    PERMANENT = "failed-permanent"  # nothing happened; calling again will not help
+    UNKNOWN = "unknown"  # it may have happened (timeout, lost answer, still in progress)
+    NOT_FOUND = "not-found"  # status query only: the system never saw this idempotency key
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer of one call: its status, a human reason and the system's own reference."""
+
+    status: OutcomeStatus
+    detail: str = ""
+    reference: str | None = None  # e.g. the contract id or service order id in that system
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    """Everything a system needs to carry out one step of one order item.
+
+    ``idempotency_key`` is the same on every attempt of the step, so the system can refuse to
+    do it twice; ``correlation_id`` ties the call to the client request that placed the order.
+    """
+
+    idempotency_key: str
+    correlation_id: str | None
+    order_id: str
+    item_id: str | None
+    customer_id: str | None
+    offering_id: str | None = None
+    product_id: str | None = None
+    target: str | None = None  # the service specification (provisioning) or agreement (CLM)
+    characteristics: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)  # prices for billing, earlier config, ...
+
+
+class CrmPort(Protocol):
+    """The customer system: is the party a customer whose account can take orders?"""
+
+    def check_customer(self, request: TaskRequest) -> Outcome: ...
+
+    def status(self, idempotency_key: str) -> Outcome: ...
+
+
+class ClmPort(Protocol):
+    """Contract lifecycle management: contracts for offerings that need one."""
+
+    def create_contract(self, request: TaskRequest) -> Outcome: ...
+
+    def cancel_contract(self, request: TaskRequest) -> Outcome: ...
+
+    def status(self, idempotency_key: str) -> Outcome: ...
+
+
+class ProvisioningPort(Protocol):
+    """Service activation: turns a product's services on, changes or removes them."""
+
+    def activate(self, request: TaskRequest) -> Outcome: ...
+
+    def modify(self, request: TaskRequest) -> Outcome: ...
+
+    def deactivate(self, request: TaskRequest) -> Outcome: ...
+
+    def status(self, idempotency_key: str) -> Outcome: ...
+
+
+class BillingPort(Protocol):
+    """Charging: starts, changes or stops what the customer pays for a product."""
+
+    def start(self, request: TaskRequest) -> Outcome: ...
+
+    def change(self, request: TaskRequest) -> Outcome: ...
+
+    def stop(self, request: TaskRequest) -> Outcome: ...
+
+    def status(self, idempotency_key: str) -> Outcome: ...
+
+
+@dataclass(frozen=True)
+class FulfillmentSystems:
+    """The four systems the orchestrator works with, as configured."""
+
+    crm: CrmPort
+    clm: ClmPort
+    provisioning: ProvisioningPort
+    billing: BillingPort
+
+    def port(self, name: str) -> Any:
+        return getattr(self, name)

@@ -10,8 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 import openapi
+from adapters.simulated import Ledger, Simulation, simulated_systems
+from adapters.simulated.config import SimulationFile
 from core.catalog import seeding
 from core.catalog.service import CatalogService, CatalogSettings
+from core.fulfillment.fallout import FalloutService
+from core.fulfillment.orchestrator import FulfillmentSettings, Orchestrator
 from core.inventory import seeding as inventory_seeding
 from core.ordering.cancellation import CancellationService
 from core.ordering.service import OrderingService
@@ -19,6 +23,7 @@ from core.ordering.support import OrderingSettings
 from core.persistence import migrate
 from core.persistence.database import Database
 from core.persistence.tables import metadata
+from core.ports import FulfillmentSystems
 from core.requests import RequestContext
 from core.schema import ResourceSchemas
 
@@ -104,7 +109,15 @@ def demo(catalog: CatalogService, ctx: RequestContext) -> CatalogService:
 # -- ordering ----------------------------------------------------------------------------------
 
 ORDER_BASE = "http://test.example/tmf-api/productOrderingManagement/v4"
-ORDER_SIDE = ("product_order", "order_timeline", "cancel_product_order", "idempotency_key")
+ORDER_SIDE = (
+    "product_order",
+    "order_timeline",
+    "cancel_product_order",
+    "idempotency_key",
+    "fulfillment_task",
+    "task_attempt",
+    "fulfillment_action",
+)
 _demo_state: dict[int, tuple[int, int]] = {}  # database -> (generation, rows) after seeding
 
 
@@ -157,3 +170,38 @@ def lenient_ordering(shop_db: Database, order_schemas: ResourceSchemas) -> Order
 @pytest.fixture
 def cancellation(shop_db: Database, order_schemas: ResourceSchemas) -> CancellationService:
     return CancellationService(shop_db, order_schemas, OrderingSettings(strict=True))
+
+
+# -- fulfillment -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def simulation() -> Simulation:
+    """Well-behaved systems with a fixed seed; tests change them as they need."""
+    return Simulation(SimulationFile(seed=7))
+
+
+@pytest.fixture
+def ledger(shop_db: Database) -> Ledger:
+    """The simulated systems' memory, in the test database, emptied."""
+    found = Ledger(shop_db.engine)
+    found.clear()
+    return found
+
+
+@pytest.fixture
+def systems(simulation: Simulation, ledger: Ledger) -> FulfillmentSystems:
+    return simulated_systems(simulation, ledger)
+
+
+@pytest.fixture
+def orchestrator(shop_db: Database, systems: FulfillmentSystems) -> Orchestrator:
+    """A worker that retries at once (no backoff) and gives up after three attempts."""
+    return Orchestrator(
+        shop_db, systems, FulfillmentSettings(backoff_seconds=0, max_attempts=3), worker="w1"
+    )
+
+
+@pytest.fixture
+def fallout(shop_db: Database) -> FalloutService:
+    return FalloutService(shop_db)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Change = Literal["Create", "AttributeValueChange", "StateChange", "Delete"]
+Change = Literal["Create", "AttributeValueChange", "StateChange", "Delete", "InformationRequired"]
 
 _TITLES = {
     "Create": "{what} created",
     "AttributeValueChange": "{what} changed",
     "StateChange": "{what} state changed",
     "Delete": "{what} deleted",
+    "InformationRequired": "{what} needs attention",
 }
 
 

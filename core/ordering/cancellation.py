@@ -1,4 +1,4 @@
-"""cancelProductOrder: cancel an order that has not started; say why when it cannot be."""
+"""cancelProductOrder: cancel an order at once, by compensation, or say why it cannot be."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import copy
 
 from core.catalog.patching import identity_sent
 from core.errors import Conflict, InvalidRequest
+from core.fulfillment import compensation
+from core.fulfillment.progress import STARTED, advance
+from core.fulfillment.recording import OrderWriter
 from core.ordering import states
 from core.ordering.model import CancelRequest, JsonObject, ProductOrder, Stamp
 from core.ordering.support import UseCases, href, request_hash
@@ -33,10 +36,9 @@ class CancellationService(UseCases[CancelRequest]):
     def cancel(
         self, body: JsonObject, ctx: RequestContext, idempotency_key: str | None = None
     ) -> tuple[CancelRequest, bool]:
-        """Record the request and carry it out at once when the order has not started.
-
-        An order already final or under way ends the request in terminatedWithError with the
-        reason in ``stateReason`` (compensation of started work comes with fulfillment).
+        """Record the request and carry it out: at once when the order has not started, by
+        compensation while it runs; a final order, or one past the point of no return, ends the
+        request in terminatedWithError with the reason in ``stateReason``.
         """
         earlier = self.replay(idempotency_key, body)
         if earlier is not None:
@@ -53,7 +55,7 @@ class CancellationService(UseCases[CancelRequest]):
         if problems:
             raise InvalidRequest(problems, "Invalid cancellation request")
         with self.db.uow() as uow:
-            order = uow.orders.get(order_id)
+            order = uow.orders.lock(order_id)
             if order is None:
                 raise InvalidRequest(f"productOrder {order_id!r} does not exist", "Unknown order")
             if any(c.state in states.CANCEL_OPEN for c in uow.cancels.of_order(order_id)):
@@ -68,7 +70,7 @@ class CancellationService(UseCases[CancelRequest]):
             request = CancelRequest(cancel_id, order_id, document)
             self.emit(uow, KIND, "Create", copy.deepcopy(document), now, ctx)
             self._carry_out(uow, request, order, now, ctx)
-            uow.cancels.add(request, now)
+            request = uow.cancels.get(cancel_id) or request  # compensation may have finished it
             if idempotency_key is not None:
                 uow.idempotency.add(KIND, idempotency_key, request_hash(body), cancel_id, now)
             uow.commit()
@@ -82,6 +84,7 @@ class CancellationService(UseCases[CancelRequest]):
         now: str,
         ctx: RequestContext,
     ) -> None:
+        """Cancel at once (not started), compensate (started), or say why it cannot be done."""
         reason = request.document.get("cancellationReason") or "cancelled on request"
         stamp = Stamp(
             now, f"cancelProductOrder {request.id}: {reason}", ctx.actor, ctx.correlation_id
@@ -96,21 +99,57 @@ class CancellationService(UseCases[CancelRequest]):
             order.state_changes[-1] = copy.deepcopy(order.document)
             request.document["effectiveCancellationDate"] = now
             request.move("done")
-            order.row_version += 1
-            uow.orders.update(order, now)
-            uow.timeline.add(order.timeline)
         elif order.state in states.ORDER_FINAL:
             request.document["stateReason"] = (
                 f"productOrder {order.id!r} is already {order.state}; there is nothing to cancel"
             )
             request.move("terminatedWithError")
+        elif order.state in STARTED:
+            self._compensate(uow, request, order, stamp, ctx)
+            return
         else:
             request.document["stateReason"] = (
-                f"productOrder {order.id!r} is {order.state}: work has started, and cancelling "
-                "started work (compensation) is not available yet"
+                f"productOrder {order.id!r} is {order.state}; it cannot be cancelled now"
             )
             request.move("terminatedWithError")
+        uow.cancels.add(request, now)
+        if order.state_changes:
+            order.row_version += 1
+            uow.orders.update(order, now)
+            uow.timeline.add(order.timeline)
         events = [(KIND, doc) for doc in request.state_changes]
         events[-1:-1] = [("productOrder", doc) for doc in order.state_changes]
         for kind, doc in events:
             self.emit(uow, kind, "StateChange", doc, now, ctx)
+
+    def _compensate(
+        self,
+        uow: UnitOfWork,
+        request: CancelRequest,
+        order: ProductOrder,
+        stamp: Stamp,
+        ctx: RequestContext,
+    ) -> None:
+        """Undo the work done so far, unless it is past the point of no return."""
+        tasks = uow.tasks.of_order(order.id, lock=True)
+        past = compensation.past_point_of_no_return(order, tasks, self.settings.point_of_no_return)
+        if past is not None:
+            request.document["stateReason"] = (
+                f"productOrder {order.id!r} is past the point of no return: {past}"
+            )
+            request.move("terminatedWithError")
+            uow.cancels.add(request, stamp.at)
+            self.emit(uow, KIND, "StateChange", request.state_changes[-1], stamp.at, ctx)
+            return
+        request.move("inProgress")
+        uow.cancels.add(request, stamp.at)
+        self.emit(uow, KIND, "StateChange", request.state_changes[-1], stamp.at, ctx)
+        request.state_changes.clear()
+        order.document["cancellationReason"] = request.document.get("cancellationReason") or (
+            "cancelled on request"
+        )
+        changed, undo = compensation.begin(order, tasks, stamp)
+        progress = advance(order, tasks + undo, stamp)
+        progress.changed.extend(t for t in changed if t not in progress.changed)
+        uow.tasks.add(undo)
+        OrderWriter(uow, self.ids).store(order, tasks + undo, progress, stamp)

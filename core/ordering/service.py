@@ -141,7 +141,7 @@ class OrderingService(UseCases[ProductOrder]):
         return order
 
     def delete(self, order_id: str, ctx: RequestContext, if_match: str | None = None) -> None:
-        """Delete a final or never-started order, with its timeline and finished cancellations."""
+        """Delete a final or never-started order, with its timeline, cancellations and tasks."""
         with self.db.uow() as uow:
             order = self._current(uow, order_id, if_match)
             if order.state not in states.ORDER_FINAL | states.NOT_STARTED:
@@ -158,6 +158,9 @@ class OrderingService(UseCases[ProductOrder]):
             uow.orders.delete(order)
             uow.timeline.delete(order_id)
             uow.cancels.delete_of_order(order_id)
+            uow.tasks.delete_of_order(order_id)
+            uow.attempts.delete_of_order(order_id)
+            uow.actions.delete_of_order(order_id)
             self.emit(uow, KIND, "Delete", order.document, self.now(), ctx)
             uow.commit()
 

@@ -35,6 +35,9 @@ class Page(Generic[T]):
 class OrderingSettings:
     strict: bool = True
     lifecycle: LifecyclePolicy = DEFAULT_LIFECYCLE
+    # Once a task of this port has succeeded (or may have), a cancellation is refused ("none":
+    # never refused while an item is not completed).
+    point_of_no_return: str = "billing"
 
 
 def request_hash(body: Any) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.errors import Conflict
 from core.inventory.model import InstalledProduct
 from core.persistence.tables import installed_product
 
@@ -47,3 +48,19 @@ class InventoryRepository:
 
     def count(self) -> int:
         return int(self._db.execute(sa.select(sa.func.count()).select_from(_P)).scalar_one())
+
+    def update(self, product: InstalledProduct, now: str) -> None:
+        """Store ``product`` (its row version already bumped) unless it changed meanwhile."""
+        result = self._db.execute(
+            sa.update(_P)
+            .where(_P.c.product_id == product.id, _P.c.row_version == product.row_version - 1)
+            .values(
+                status=product.status,
+                offering_id=product.offering_id,
+                last_update=now,
+                row_version=product.row_version,
+                document=product.document,
+            )
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"product {product.id!r} was changed meanwhile; retry")

@@ -85,6 +85,24 @@ class OrderRepository:
         row = self._db.execute(_GET_ORDER, {"order_id": order_id}).first()
         return _order(row) if row else None
 
+    def lock(self, order_id: str) -> ProductOrder | None:
+        """The order, locked until commit: workers and cancellations change it one at a time."""
+        row = self._db.execute(_GET_ORDER.with_for_update(), {"order_id": order_id}).first()
+        return _order(row) if row else None
+
+    def waiting(self, state: str, limit: int) -> list[ProductOrder]:
+        """Orders in ``state``, oldest first, locked and skipped by other workers (SKIP LOCKED)."""
+        rows = self._db.execute(
+            sa.select(
+                _O.c.order_id, _O.c.document, _O.c.snapshot, _O.c.row_version, _O.c.correlation_id
+            )
+            .where(_O.c.state == state)
+            .order_by(_O.c.seq)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_order(r) for r in rows]
+
     def update(self, order: ProductOrder, now: str) -> None:
         """Store ``order`` (its row version already bumped) unless someone changed it meanwhile."""
         try:
@@ -190,6 +208,21 @@ class CancelRepository:
                 document=request.document,
             )
         )
+
+    def update(self, request: CancelRequest, now: str) -> None:
+        """Store ``request`` (its row version already bumped) unless it changed meanwhile."""
+        result = self._db.execute(
+            sa.update(_C)
+            .where(_C.c.cancel_id == request.id, _C.c.row_version == request.row_version - 1)
+            .values(
+                state=request.state,
+                last_update=now,
+                row_version=request.row_version,
+                document=request.document,
+            )
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"cancelProductOrder {request.id!r} was changed meanwhile; retry")
 
     def get(self, cancel_id: str) -> CancelRequest | None:
         row = self._db.execute(sa.select(_C).where(_C.c.cancel_id == cancel_id)).first()

@@ -145,3 +145,64 @@ idempotency_key = sa.Table(
     sa.Column("resource_id", sa.String(64), nullable=False),
     sa.Column("created_at", sa.String(24), nullable=False),
 )
+
+# -- fulfillment -------------------------------------------------------------------------------
+
+fulfillment_task = sa.Table(
+    "fulfillment_task",
+    metadata,
+    sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+    # Also the idempotency key the systems see: order/item/operation[:target].
+    sa.Column("task_id", sa.String(255), nullable=False, unique=True),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("item_id", sa.String(64)),
+    sa.Column("kind", sa.String(60), nullable=False),
+    sa.Column("target", sa.String(128)),
+    sa.Column("depends_on", Document, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("due_at", sa.String(24), nullable=False),
+    sa.Column("lease_until", sa.String(24)),
+    # The last call may have happened: ask the system before doing anything else.
+    sa.Column("check_first", sa.Boolean, nullable=False),
+    sa.Column("compensates", sa.String(255)),
+    sa.Column("request", Document, nullable=False),
+    sa.Column("result", Document),
+    sa.Column("reason", sa.Text),
+    sa.Column("created_at", sa.String(24), nullable=False),
+    sa.Column("finished_at", sa.String(24)),
+    sa.Column("worker", sa.String(128)),
+    sa.Index("ix_fulfillment_task_due", "status", "due_at"),
+    sa.Index("ix_fulfillment_task_order", "order_id", "seq"),
+)
+
+task_attempt = sa.Table(
+    "task_attempt",
+    metadata,
+    sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+    sa.Column("task_id", sa.String(255), nullable=False),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("call", sa.String(20), nullable=False),  # "operation" or "status"
+    sa.Column("kind", sa.String(60), nullable=False),
+    sa.Column("started_at", sa.String(24), nullable=False),
+    sa.Column("duration_ms", sa.Float, nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("detail", sa.Text),
+    sa.Column("reference", sa.String(255)),
+    sa.Column("worker", sa.String(128)),
+    sa.Index("ix_task_attempt_order", "order_id", "seq"),
+)
+
+fulfillment_action = sa.Table(
+    "fulfillment_action",
+    metadata,
+    sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("task_id", sa.String(255), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("at", sa.String(24), nullable=False),
+    sa.Column("result", Document),
+    sa.Index("ix_fulfillment_action_order", "order_id", "seq"),
+)

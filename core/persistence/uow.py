@@ -7,6 +7,7 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from core.persistence.counts import CountCache
+from core.persistence.fulfillment import ActionRepository, AttemptRepository, TaskRepository
 from core.persistence.inventory import InventoryRepository
 from core.persistence.ordering import (
     CancelRepository,
@@ -28,6 +29,9 @@ class UnitOfWork:
     cancels: CancelRepository
     idempotency: IdempotencyRepository
     inventory: InventoryRepository
+    tasks: TaskRepository
+    attempts: AttemptRepository
+    actions: ActionRepository
 
     def __init__(
         self,
@@ -61,6 +65,9 @@ class UnitOfWork:
         self.cancels = CancelRepository(connection, dialect)
         self.idempotency = IdempotencyRepository(connection)
         self.inventory = InventoryRepository(connection)
+        self.tasks = TaskRepository(connection)
+        self.attempts = AttemptRepository(connection)
+        self.actions = ActionRepository(connection)
         return self
 
     def commit(self) -> None:

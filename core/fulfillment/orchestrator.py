@@ -1,0 +1,326 @@
+"""The orchestrator: releases accepted orders into plans, runs ready tasks, records outcomes.
+
+A worker claims tasks in one short transaction, calls the systems outside any transaction,
+then records each outcome together with the order's new state and its events in another.
+An outcome that is not known is reconciled by asking the system for the status of the same
+idempotency key; a side effect is never blindly repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.catalog.model import CatalogEntity
+from core.fulfillment.decomposition import CatalogFacts, plan, snapshot_items
+from core.fulfillment.model import (
+    CANCELLED,
+    DONE,
+    HELD,
+    READY,
+    RUNNING,
+    Attempt,
+    Task,
+)
+from core.fulfillment.progress import Progress, advance, held_reason
+from core.fulfillment.recording import OrderWriter, undo_task
+from core.ordering.model import ProductOrder, Stamp
+from core.persistence.database import Database
+from core.persistence.uow import UnitOfWork
+from core.ports import (
+    Clock,
+    FulfillmentSystems,
+    IdGenerator,
+    Outcome,
+    OutcomeStatus,
+    SystemClock,
+    TaskRequest,
+    UuidGenerator,
+)
+from core.timeutil import format_utc
+
+log = logging.getLogger("tmf.fulfillment")
+Observer = Callable[[Task, Attempt], None]
+
+
+@dataclass(frozen=True)
+class FulfillmentSettings:
+    """How hard the orchestrator tries, and how long a worker holds a task."""
+
+    max_attempts: int = 5
+    backoff_seconds: float = 1.0
+    backoff_cap_seconds: float = 300.0
+    lease_seconds: float = 60.0
+    batch: int = 16
+
+
+def request_of(task: Task, correlation_id: str | None) -> TaskRequest:
+    """What the system is sent for ``task``."""
+    r = task.request
+    return TaskRequest(
+        idempotency_key=task.id,
+        correlation_id=correlation_id,
+        order_id=task.order_id,
+        item_id=task.item_id,
+        customer_id=r.get("customer_id"),
+        offering_id=r.get("offering_id"),
+        product_id=r.get("product_id"),
+        target=r.get("target"),
+        characteristics=dict(r.get("characteristics") or {}),
+        data={k: v for k, v in r.items() if k in ("action", "prices", "previous", "correlation")},
+    )
+
+
+class Orchestrator:
+    """One worker's view of fulfillment; any number of them may run on one PostgreSQL."""
+
+    def __init__(
+        self,
+        db: Database,
+        systems: FulfillmentSystems,
+        settings: FulfillmentSettings | None = None,
+        clock: Clock | None = None,
+        ids: IdGenerator | None = None,
+        worker: str = "worker",
+        observer: Observer | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.systems = systems
+        self.settings = settings or FulfillmentSettings()
+        self.clock = clock or SystemClock()
+        self.ids = ids or UuidGenerator()
+        self.worker = worker
+        self.observer = observer
+        self.rng = rng or random.Random()
+
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Release waiting orders and run the tasks that are due; how much work was done."""
+        released = self.release(self.settings.batch)
+        tasks = self.claim(self.settings.batch)
+        for task in tasks:
+            self.run(task)
+        return released + len(tasks)
+
+    def run_until_idle(self, max_rounds: int = 10_000) -> int:
+        """Work until nothing is due (tests and the CLI); returns the rounds that did work."""
+        rounds = 0
+        while rounds < max_rounds and self.run_once():
+            rounds += 1
+        return rounds
+
+    # -- release: accepted orders become plans -----------------------------------------------
+
+    def release(self, limit: int) -> int:
+        """Turn acknowledged orders into plans and start them (inProgress)."""
+        now = format_utc(self._now())
+        with self.db.uow() as uow:
+            orders = uow.orders.waiting("acknowledged", limit)
+            if not orders:
+                return 0
+            facts = _load_facts(uow, orders)
+            for order in orders:
+                tasks = plan(order, facts, now, self.ids.new_id)
+                stamp = Stamp(now, "order released to fulfillment", None, order.correlation_id)
+                order.move_items("inProgress", stamp)
+                order.move("inProgress", stamp)
+                progress = advance(order, tasks, stamp)
+                uow.tasks.add(tasks)
+                self._writer(uow).store(order, tasks, progress, stamp)
+            uow.commit()
+        return len(orders)
+
+    # -- claim and call ----------------------------------------------------------------------
+
+    def claim(self, limit: int) -> list[Task]:
+        now = self._now()
+        lease = format_utc(now + timedelta(seconds=self.settings.lease_seconds))
+        with self.db.uow() as uow:
+            tasks = uow.tasks.claim(format_utc(now), lease, self.worker, limit)
+            uow.commit()
+        return tasks
+
+    def run(self, task: Task) -> None:
+        """Call the system for one claimed task and record what came of it."""
+        with self.db.uow(write=False) as uow:
+            order = uow.orders.get(task.order_id)
+        correlation = order.correlation_id if order else None
+        outcome, attempts = self.call(task, correlation)
+        self.record(task, outcome, attempts)
+
+    def call(self, task: Task, correlation_id: str | None) -> tuple[Outcome, list[Attempt]]:
+        """Ask for the status first when an earlier call may have happened; else do it."""
+        port = self.systems.port(task.port)
+        attempts: list[Attempt] = []
+        if task.check_first:
+            outcome = self._timed(task, "status", lambda: port.status(task.id), attempts)
+            if outcome.status == OutcomeStatus.RETRYABLE:  # could not ask: still not known
+                return Outcome(OutcomeStatus.UNKNOWN, outcome.detail), attempts
+            return outcome, attempts
+        method = getattr(port, task.operation.method)
+        request = request_of(task, correlation_id)
+        return self._timed(task, "operation", lambda: method(request), attempts), attempts
+
+    def _timed(
+        self, task: Task, call: str, do: Callable[[], Outcome], attempts: list[Attempt]
+    ) -> Outcome:
+        started = self._now()
+        clock = time.perf_counter()
+        try:
+            outcome = do()
+        except Exception as error:  # an adapter bug or a broken connection: it may have happened
+            log.warning("task %s: %s call raised %r", task.id, call, error)
+            outcome = Outcome(OutcomeStatus.UNKNOWN, f"{type(error).__name__}: {error}")
+        attempt = Attempt(
+            task.id,
+            task.order_id,
+            call,
+            task.kind,
+            format_utc(started),
+            round((time.perf_counter() - clock) * 1000, 3),
+            outcome.status.value,
+            outcome.detail or None,
+            outcome.reference,
+            self.worker,
+        )
+        attempts.append(attempt)
+        if self.observer is not None:
+            self.observer(task, attempt)
+        return outcome
+
+    # -- record ------------------------------------------------------------------------------
+
+    def record(self, claimed: Task, outcome: Outcome, attempts: list[Attempt]) -> None:
+        """Store the outcome, the calls made, and what follows from it, in one transaction."""
+        now_dt = self._now()
+        now = format_utc(now_dt)
+        with self.db.uow() as uow:
+            uow.attempts.add(attempts)
+            order = uow.orders.lock(claimed.order_id)
+            tasks = uow.tasks.of_order(claimed.order_id) if order else []
+            task = next((t for t in tasks if t.id == claimed.id), None)
+            if order is None or task is None or not _still_ours(task, claimed):
+                uow.commit()  # another worker took it over (it will ask for the status first)
+                return
+            cancelling = order.state == "pendingCancellation" and task.compensates is None
+            added = self._apply(task, outcome, now_dt, cancelling, order)
+            stamp = Stamp(now, f"task {task.kind} {task.status}", None, order.correlation_id)
+            progress = advance(order, tasks + added, stamp)
+            uow.tasks.add(added)
+            self._writer(uow).store(order, tasks + added, progress, stamp, task)
+            uow.commit()
+
+    def _apply(
+        self,
+        task: Task,
+        outcome: Outcome,
+        now: datetime,
+        cancelling: bool,
+        order: ProductOrder,
+    ) -> list[Task]:
+        """Change ``task`` by ``outcome``; returns a compensation task when one is needed."""
+        at = format_utc(now)
+        task.lease_until = None
+        status = outcome.status
+        if status == OutcomeStatus.DONE:
+            task.status, task.finished_at, task.reason = DONE, at, None
+            task.check_first = False
+            task.result = {"reference": outcome.reference, "detail": outcome.detail, **outcome.data}
+            if cancelling and task.operation.undo:
+                return [undo_task(task, at, after=[])]
+            return []
+        if status == OutcomeStatus.NOT_FOUND:  # the earlier call never arrived: safe to call
+            task.check_first = False
+            if cancelling:
+                task.status, task.finished_at, task.reason = CANCELLED, at, "order cancelled"
+            else:
+                task.status, task.due_at = READY, at
+            return []
+        if cancelling and status != OutcomeStatus.UNKNOWN:
+            task.status, task.finished_at, task.reason = CANCELLED, at, "order cancelled"
+            return []
+        task.attempts += 1
+        task.reason = outcome.detail or status.value
+        if status == OutcomeStatus.PERMANENT:
+            task.status = HELD
+            task.reason = f"{task.kind} failed: {outcome.detail or 'refused by the system'}"
+            return []
+        if status == OutcomeStatus.UNKNOWN:
+            task.check_first = True
+        if task.attempts >= self.settings.max_attempts:
+            task.status = HELD
+            what = "outcome still unknown" if task.check_first else "still failing"
+            task.reason = f"{what} after {task.attempts} attempts: {task.reason}"
+            return []
+        task.status, task.due_at = READY, format_utc(now + self.backoff(task.attempts))
+        return []
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential, capped, with full jitter in its upper half (spreads retries out)."""
+        ceiling = min(
+            self.settings.backoff_cap_seconds,
+            self.settings.backoff_seconds * 2 ** max(0, attempts - 1),
+        )
+        return timedelta(seconds=ceiling * self.rng.uniform(0.5, 1.0))
+
+    def _writer(self, uow: UnitOfWork) -> OrderWriter:
+        return OrderWriter(uow, self.ids)
+
+
+def _still_ours(stored: Task, claimed: Task) -> bool:
+    return (
+        stored.status == RUNNING
+        and stored.worker == claimed.worker
+        and stored.lease_until == claimed.lease_until
+    )
+
+
+def _load_facts(uow: UnitOfWork, orders: list[ProductOrder]) -> CatalogFacts:
+    """The offering and specification versions that priced these orders, and their products."""
+    facts = CatalogFacts()
+    found: dict[tuple[str, str, str | None], CatalogEntity | None] = {}
+
+    def entity(kind: str, ref: object) -> CatalogEntity | None:
+        if not isinstance(ref, dict) or ref.get("id") is None:
+            return None
+        key = (kind, str(ref["id"]), ref.get("version"))
+        if key not in found:
+            version = str(key[2]) if key[2] else None
+            found[key] = uow.catalog.get(kind, key[1], version) or uow.catalog.get(kind, key[1])
+        return found[key]
+
+    products: set[str] = set()
+
+    def add(offering_ref: object, spec_ref: object) -> None:
+        offering = entity("productOffering", offering_ref)
+        if offering is not None:
+            facts.offerings[offering.id] = offering
+            spec = entity(
+                "productSpecification",
+                spec_ref or offering.document.get("productSpecification"),
+            )
+            if spec is not None:
+                facts.specifications[spec.id] = spec
+
+    for order in orders:
+        for item in snapshot_items(order):
+            add(item.get("productOffering"), item.get("productSpecification"))
+            if (item.get("product") or {}).get("id"):
+                products.add(str(item["product"]["id"]))
+    facts.installed = uow.inventory.by_ids(products)
+    for product in facts.installed.values():  # what a delete or noChange item is about
+        if product.offering_id and product.offering_id not in facts.offerings:
+            add({"id": product.offering_id}, None)
+    return facts
+
+
+__all__ = ["FulfillmentSettings", "Orchestrator", "Progress", "held_reason"]

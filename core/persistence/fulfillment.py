@@ -1,0 +1,211 @@
+"""Repositories of fulfillment: task plans, calls to systems, manual actions."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.fulfillment.model import (
+    HELD,
+    READY,
+    RUNNING,
+    Attempt,
+    ManualAction,
+    Task,
+)
+from core.persistence.tables import fulfillment_action, fulfillment_task, task_attempt
+
+_T = fulfillment_task
+_A = task_attempt
+_M = fulfillment_action
+
+
+def _task(row: Any) -> Task:
+    return Task(
+        id=row.task_id,
+        order_id=row.order_id,
+        item_id=row.item_id,
+        kind=row.kind,
+        depends_on=tuple(row.depends_on or ()),
+        status=row.status,
+        due_at=row.due_at,
+        created_at=row.created_at,
+        target=row.target,
+        attempts=row.attempts,
+        check_first=bool(row.check_first),
+        compensates=row.compensates,
+        request=row.request or {},
+        result=row.result,
+        reason=row.reason,
+        finished_at=row.finished_at,
+        lease_until=row.lease_until,
+        worker=row.worker,
+        seq=row.seq,
+    )
+
+
+def _values(task: Task) -> dict[str, Any]:
+    return {
+        "task_id": task.id,
+        "order_id": task.order_id,
+        "item_id": task.item_id,
+        "kind": task.kind,
+        "target": task.target,
+        "depends_on": list(task.depends_on),
+        "status": task.status,
+        "attempts": task.attempts,
+        "due_at": task.due_at,
+        "lease_until": task.lease_until,
+        "check_first": task.check_first,
+        "compensates": task.compensates,
+        "request": task.request,
+        "result": task.result,
+        "reason": task.reason,
+        "created_at": task.created_at,
+        "finished_at": task.finished_at,
+        "worker": task.worker,
+    }
+
+
+class TaskRepository:
+    """The plan of every order: one row per task, claimed by workers with SKIP LOCKED."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._db = connection
+
+    def add(self, tasks: list[Task]) -> None:
+        if tasks:
+            self._db.execute(sa.insert(_T), [_values(t) for t in tasks])
+
+    def of_order(self, order_id: str, lock: bool = False) -> list[Task]:
+        """Every task of an order in plan order; ``lock`` keeps workers off them until commit."""
+        statement = sa.select(_T).where(_T.c.order_id == order_id).order_by(_T.c.seq)
+        if lock:
+            statement = statement.with_for_update()
+        return [_task(r) for r in self._db.execute(statement)]
+
+    def has_plan(self, order_id: str) -> bool:
+        found = self._db.execute(sa.select(_T.c.seq).where(_T.c.order_id == order_id).limit(1))
+        return found.first() is not None
+
+    def get(self, task_id: str, lock: bool = False) -> Task | None:
+        statement = sa.select(_T).where(_T.c.task_id == task_id)
+        if lock:
+            statement = statement.with_for_update()
+        row = self._db.execute(statement).first()
+        return _task(row) if row else None
+
+    def save(self, tasks: list[Task]) -> None:
+        """Write back changed tasks (the caller holds their order's lock)."""
+        for task in tasks:
+            values = _values(task)
+            del values["task_id"]
+            self._db.execute(sa.update(_T).where(_T.c.task_id == task.id).values(**values))
+
+    def claim(self, now: str, lease_until: str, worker: str, limit: int) -> list[Task]:
+        """Take up to ``limit`` tasks that are due, or whose worker's lease ran out.
+
+        A task taken over from a worker that died may have reached its system: it is marked
+        ``check_first`` so the status is asked before anything is done again.
+        """
+        due = sa.or_(
+            sa.and_(_T.c.status == READY, _T.c.due_at <= now),
+            sa.and_(_T.c.status == RUNNING, _T.c.lease_until < now),
+        )
+        rows = self._db.execute(
+            sa.select(_T)
+            .where(due)
+            .order_by(_T.c.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not rows:
+            return []
+        self._db.execute(
+            sa.update(_T)
+            .where(_T.c.seq.in_([r.seq for r in rows]))
+            .values(
+                status=RUNNING,
+                lease_until=lease_until,
+                worker=worker,
+                check_first=sa.or_(_T.c.check_first, _T.c.status == RUNNING),
+            )
+        )
+        claimed = []
+        for row in rows:
+            task = _task(row)
+            task.check_first = task.check_first or task.status == RUNNING
+            task.status, task.lease_until, task.worker = RUNNING, lease_until, worker
+            claimed.append(task)
+        return claimed
+
+    def held(self, limit: int = 100, offset: int = 0) -> tuple[list[Task], int]:
+        """The repair queue: tasks on hold, oldest first, and how many there are."""
+        rows = self._db.execute(
+            sa.select(_T).where(_T.c.status == HELD).order_by(_T.c.seq).offset(offset).limit(limit)
+        )
+        total = self._db.execute(
+            sa.select(sa.func.count()).select_from(_T).where(_T.c.status == HELD)
+        ).scalar_one()
+        return [_task(r) for r in rows], int(total)
+
+    def count_by_status(self) -> dict[str, int]:
+        rows = self._db.execute(sa.select(_T.c.status, sa.func.count()).group_by(_T.c.status))
+        return {status: int(n) for status, n in rows}
+
+    def delete_of_order(self, order_id: str) -> None:
+        self._db.execute(sa.delete(_T).where(_T.c.order_id == order_id))
+
+
+class AttemptRepository:
+    """Every call made to a system: the evidence behind each task's outcome."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._db = connection
+
+    def add(self, attempts: list[Attempt]) -> None:
+        if attempts:
+            self._db.execute(sa.insert(_A), [asdict(a) for a in attempts])
+
+    def of_order(self, order_id: str) -> list[Attempt]:
+        rows = self._db.execute(sa.select(_A).where(_A.c.order_id == order_id).order_by(_A.c.seq))
+        return [
+            Attempt(
+                r.task_id,
+                r.order_id,
+                r.call,
+                r.kind,
+                r.started_at,
+                r.duration_ms,
+                r.outcome,
+                r.detail,
+                r.reference,
+                r.worker,
+            )
+            for r in rows
+        ]
+
+    def delete_of_order(self, order_id: str) -> None:
+        self._db.execute(sa.delete(_A).where(_A.c.order_id == order_id))
+
+
+class ActionRepository:
+    """The audit trail of manual repairs."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._db = connection
+
+    def add(self, action: ManualAction) -> None:
+        self._db.execute(sa.insert(_M).values(**asdict(action)))
+
+    def of_order(self, order_id: str) -> list[ManualAction]:
+        rows = self._db.execute(sa.select(_M).where(_M.c.order_id == order_id).order_by(_M.c.seq))
+        return [
+            ManualAction(r.order_id, r.task_id, r.action, r.actor, r.reason, r.at, r.result)
+            for r in rows
+        ]
+
+    def delete_of_order(self, order_id: str) -> None:
+        self._db.execute(sa.delete(_M).where(_M.c.order_id == order_id))
