@@ -11,9 +11,13 @@ import yaml
 DIRECTORY = pathlib.Path(__file__).parent
 
 
+# Our operations API is ours alone (no TM Forum counterpart), at its own version.
+FILES = {"admin": "admin-v1.yaml"}
+
+
 def spec_path(api: str) -> pathlib.Path:
     """Path of our document for an API, e.g. ``tmf620`` -> ``tmf620-v4.yaml``."""
-    return DIRECTORY / f"{api}-v4.yaml"
+    return DIRECTORY / FILES.get(api, f"{api}-v4.yaml")
 
 
 @functools.cache

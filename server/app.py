@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 import pathlib
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,17 +24,22 @@ from starlette.responses import Response
 
 import openapi
 from adapters.files import EXPORT_ROUTE, LocalCatalogFiles
+from adapters.registry import AdapterContext, load_systems
 from core.catalog.jobs import CatalogJobs
 from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
 from core.catalog.service import CatalogService, CatalogSettings
 from core.errors import DomainError
+from core.fulfillment.fallout import FalloutService
+from core.fulfillment.orchestrator import FulfillmentSettings, Orchestrator
 from core.ordering.cancellation import CancellationService
 from core.ordering.service import OrderingService
 from core.ordering.support import OrderingSettings
 from core.persistence.database import Database
 from core.schema import ResourceSchemas
 from server import errors, http
-from server.background import JobRunner
+from server.admin import AdminHandlers
+from server.background import BackgroundLoop, JobRunner
+from server.metrics import Metrics
 from server.settings import Settings
 from server.validation import NamingParameterValidator
 from tmf620.handlers import CatalogHandlers
@@ -55,6 +62,9 @@ class Container:
     catalog: CatalogService
     ordering: OrderingService
     cancellation: CancellationService
+    orchestrator: Orchestrator
+    fallout: FalloutService
+    metrics: Metrics
     files: LocalCatalogFiles | None = None
     jobs: CatalogJobs | None = None
 
@@ -104,7 +114,7 @@ def load_lifecycle(path: str | None) -> LifecyclePolicy:
     return LifecyclePolicy.from_mapping(yaml.safe_load(pathlib.Path(path).read_text()))
 
 
-APIS = ("tmf620", "tmf622")
+APIS = ("tmf620", "tmf622", "admin")
 
 
 def _middlewares(settings: Settings) -> list[Any]:
@@ -117,6 +127,32 @@ def _middlewares(settings: Settings) -> list[Any]:
     return [m for m in ConnexionMiddleware.default_middlewares if m not in unused]
 
 
+def worker_name() -> str:
+    """Who holds a task: host and process, so an operator can find the worker."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def build_orchestrator(settings: Settings, db: Database, metrics: Metrics) -> Orchestrator:
+    """The configured adapters behind an orchestrator (the simulated ones by default)."""
+    context = AdapterContext(
+        settings.simulator_database_url or db.url,
+        settings.simulation_file,
+        settings.adapter_options(),
+        simulator_engine=None if settings.simulator_database_url else db.engine,
+    )
+    return Orchestrator(
+        db,
+        load_systems(settings.adapters(), context),
+        FulfillmentSettings(
+            max_attempts=settings.task_max_attempts,
+            backoff_seconds=settings.task_backoff_seconds,
+            lease_seconds=settings.task_lease_seconds,
+        ),
+        worker=worker_name(),
+        observer=metrics.observe,
+    )
+
+
 def build_container(settings: Settings, db: Database | None = None) -> Container:
     """Everything the settings describe; ``db`` replaces the configured database (tests)."""
     db = db or Database(settings.database_url)
@@ -124,13 +160,19 @@ def build_container(settings: Settings, db: Database | None = None) -> Container
     lifecycle = load_lifecycle(settings.lifecycle_file)
     catalog_schemas = ResourceSchemas(openapi.load("tmf620")["components"]["schemas"])
     order_schemas = ResourceSchemas(openapi.load("tmf622")["components"]["schemas"])
-    ordering_settings = OrderingSettings(strict=strict, lifecycle=lifecycle)
+    ordering_settings = OrderingSettings(
+        strict=strict, lifecycle=lifecycle, point_of_no_return=settings.point_of_no_return
+    )
+    metrics = Metrics(db, settings.stuck_after_seconds)
     return Container(
         settings,
         db,
         CatalogService(db, catalog_schemas, CatalogSettings(strict=strict, lifecycle=lifecycle)),
         OrderingService(db, order_schemas, ordering_settings),
         CancellationService(db, order_schemas, ordering_settings),
+        build_orchestrator(settings, db, metrics),
+        FalloutService(db),
+        metrics,
     )
 
 
@@ -142,6 +184,10 @@ def create_app(
     container = container or build_container(settings)
     assert container.jobs is not None and container.files is not None
     runner = JobRunner(container.jobs)
+    orchestrator = container.orchestrator
+    worker = BackgroundLoop(
+        "tmf-worker", lambda: orchestrator.run_once() > 0, settings.worker_poll_seconds
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -151,7 +197,10 @@ def create_app(
         gc.freeze()
         if settings.run_jobs:
             runner.start()
+        if settings.run_worker:
+            worker.start()
         yield
+        worker.stop()
         runner.stop()
 
     app = connexion.AsyncApp(
@@ -169,6 +218,7 @@ def create_app(
             OrderHandlers(container.ordering, settings.public_base_url),
             CancelHandlers(container.cancellation, settings.public_base_url),
         ),
+        "admin": OperationResolver(AdminHandlers(container.fallout, container.db)),
     }
     for api, resolver in apis.items():
         app.add_api(
@@ -199,5 +249,6 @@ def create_app(
         export_file_route(container.files),
         methods=["GET"],
     )
+    app.add_url_rule("/metrics", "metrics", container.metrics.route(), methods=["GET"])
     app.container = container
     return app

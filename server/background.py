@@ -1,20 +1,25 @@
-"""The embedded job runner: a daemon thread that runs catalog import/export jobs as they arrive."""
+"""Background loops in the server process: catalog jobs and the embedded fulfillment worker."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from core.catalog.jobs import CatalogJobs
 
-log = logging.getLogger("tmf.jobs")
+log = logging.getLogger("tmf.background")
 
 
-class JobRunner:
-    """Runs waiting jobs; woken when one is accepted, and polls for other replicas' jobs."""
+class BackgroundLoop:
+    """Calls ``step`` in a daemon thread while it finds work; sleeps when idle or woken.
 
-    def __init__(self, jobs: CatalogJobs, poll_seconds: float = 2.0) -> None:
-        self.jobs = jobs
+    ``step`` returns whether it did something; polling picks up work other processes queued.
+    """
+
+    def __init__(self, name: str, step: Callable[[], bool], poll_seconds: float = 2.0) -> None:
+        self.name = name
+        self.step = step
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -23,7 +28,7 @@ class JobRunner:
     def start(self) -> None:
         if self._thread is None:
             self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="tmf-jobs", daemon=True)
+            self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
             self._thread.start()
 
     def wake(self) -> None:
@@ -39,10 +44,18 @@ class JobRunner:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                ran = self.jobs.run_next()
+                worked = self.step()
             except Exception:  # a broken database must not kill the thread for good
-                log.exception("job runner failed; retrying")
-                ran = None
-            if ran is None:
+                log.exception("%s failed; retrying", self.name)
+                worked = False
+            if not worked:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
+
+
+class JobRunner(BackgroundLoop):
+    """Runs waiting catalog import/export jobs; woken when one is accepted."""
+
+    def __init__(self, jobs: CatalogJobs, poll_seconds: float = 2.0) -> None:
+        super().__init__("tmf-jobs", lambda: jobs.run_next() is not None, poll_seconds)
+        self.jobs = jobs

@@ -40,9 +40,19 @@ def serve(
         True, "--demo/--no-demo", help="Seed the demo catalog into an empty embedded database."
     ),
     workers: int = typer.Option(1, help="Worker processes (PostgreSQL only; SQLite takes one)."),
+    fulfil: bool = typer.Option(
+        True,
+        "--worker/--no-worker",
+        help="Run the fulfillment worker inside the server (else run `tmf-adapter worker`).",
+    ),
 ) -> None:
     """Run migrations, seed the demo catalog if asked, and serve the TMF APIs."""
+    import os
+
     import uvicorn
+
+    if not fulfil:
+        os.environ["TMF_RUN_WORKER"] = "false"  # read by each server process's settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     container = _container()
@@ -61,6 +71,12 @@ def serve(
         typer.echo(
             f"{name} API:  {root}{path}/{resource}   Swagger UI: {root}{path}/docs/", err=True
         )
+    typer.echo(
+        "fulfillment: "
+        + ("embedded worker" if container.settings.run_worker else "off (run tmf-adapter worker)")
+        + f"; adapters {container.settings.adapters()}",
+        err=True,
+    )
     container.db.dispose()
     if embedded and workers > 1:
         typer.echo("SQLite serves from one process; ignoring --workers", err=True)
@@ -74,6 +90,103 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+
+
+@cli.command()
+def worker(
+    once: bool = typer.Option(False, help="Work until nothing is due, then exit."),
+) -> None:
+    """Run the fulfillment worker: release accepted orders and carry out their tasks.
+
+    Any number may run against one PostgreSQL database (tasks are claimed with SKIP LOCKED);
+    SQLite takes one.
+    """
+    import signal
+    import threading
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    container = _container()
+    migrations.upgrade(container.db)
+    orchestrator = container.orchestrator
+    typer.echo(f"worker {orchestrator.worker} started", err=True)
+    if once:
+        orchestrator.run_until_idle()
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    poll = container.settings.worker_poll_seconds
+    while not stop.is_set():
+        try:
+            worked = orchestrator.run_once()
+        except Exception:  # the database went away: keep trying, the leases keep tasks safe
+            logging.getLogger("tmf.worker").exception("worker step failed; retrying")
+            worked = 0
+        if not worked:
+            stop.wait(poll)
+    typer.echo("worker stopped", err=True)
+
+
+fallout_cli = typer.Typer(no_args_is_help=True, help="The repair queue: tasks on hold.")
+cli.add_typer(fallout_cli, name="fallout")
+
+
+def _actor(actor: str | None) -> str:
+    import getpass
+
+    return actor or getpass.getuser()
+
+
+@fallout_cli.command("list")
+def fallout_list(limit: int = typer.Option(100, help="At most this many.")) -> None:
+    """Tasks on hold, oldest first: id, order, item, task and why."""
+    tasks, total = _container().fallout.list(limit)
+    for task in tasks:
+        typer.echo(
+            f"{task.seq}\torder {task.order_id}\titem {task.item_id or '-'}\t{task.kind}"
+            f"{':' + task.target if task.target else ''}\t{task.reason}"
+        )
+    typer.echo(f"{total} task(s) on hold", err=True)
+
+
+def _repair(action: str, task: str, reason: str, actor: str | None, note: str | None) -> None:
+    from core.errors import DomainError
+
+    try:
+        done = _container().fallout.repair(
+            task, action, _actor(actor), reason, {"note": note} if note else None
+        )
+    except DomainError as error:
+        typer.echo(f"refused: {error.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"task {done.seq} ({done.id}) is now {done.status}")
+
+
+ACTOR = typer.Option(None, help="Who repairs (default: the login name).")
+REASON = typer.Option(..., "--reason", help="Why: kept in the audit trail and the timeline.")
+
+
+@fallout_cli.command("retry")
+def fallout_retry(task: str, reason: str = REASON, actor: str | None = ACTOR) -> None:
+    """Run a held task again (its status is asked first if an earlier call may have happened)."""
+    _repair("retry", task, reason, actor, None)
+
+
+@fallout_cli.command("skip")
+def fallout_skip(
+    task: str,
+    reason: str = REASON,
+    actor: str | None = ACTOR,
+    result: str | None = typer.Option(None, help="What was done by hand (e.g. a ticket)."),
+) -> None:
+    """Count a held task as done by hand; what depends on it goes on."""
+    _repair("skip", task, reason, actor, result)
+
+
+@fallout_cli.command("fail")
+def fallout_fail(task: str, reason: str = REASON, actor: str | None = ACTOR) -> None:
+    """Fail a held task: its item fails, the order ends partial or failed."""
+    _repair("fail", task, reason, actor, None)
 
 
 @cli.command()

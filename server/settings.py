@@ -23,7 +23,43 @@ class Settings(BaseSettings):
     export_dir: str = Field("./var/export", alias="TMF_EXPORT_DIR")
     import_allowed_hosts: str = Field("", alias="TMF_IMPORT_ALLOWED_HOSTS")
     run_jobs: bool = Field(True, alias="TMF_RUN_JOBS")
+    run_worker: bool = Field(True, alias="TMF_RUN_WORKER")  # the embedded fulfillment worker
     job_lease_seconds: float = Field(600, alias="TMF_JOB_LEASE_SECONDS", gt=0)
+    # fulfillment: which adapter serves each port (entry point name or module:callable)
+    crm_adapter: str = Field("simulated", alias="TMF_CRM_ADAPTER")
+    clm_adapter: str = Field("simulated", alias="TMF_CLM_ADAPTER")
+    provisioning_adapter: str = Field("simulated", alias="TMF_PROVISIONING_ADAPTER")
+    billing_adapter: str = Field("simulated", alias="TMF_BILLING_ADAPTER")
+    simulation_file: str | None = Field(None, alias="TMF_SIMULATION_FILE")
+    simulator_database_url: str | None = Field(None, alias="TMF_SIMULATOR_DATABASE_URL")
+    provisioning_url: str | None = Field(None, alias="TMF_PROVISIONING_URL")
+    provisioning_timeout: float = Field(10, alias="TMF_PROVISIONING_TIMEOUT", gt=0)
+    provisioning_authorization: str | None = Field(None, alias="TMF_PROVISIONING_AUTHORIZATION")
+    task_max_attempts: int = Field(5, alias="TMF_TASK_MAX_ATTEMPTS", ge=1)
+    task_backoff_seconds: float = Field(1, alias="TMF_TASK_BACKOFF_SECONDS", ge=0)
+    task_lease_seconds: float = Field(60, alias="TMF_TASK_LEASE_SECONDS", gt=0)
+    point_of_no_return: Literal["crm", "clm", "provisioning", "billing", "none"] = Field(
+        "billing", alias="TMF_POINT_OF_NO_RETURN"
+    )
+    stuck_after_seconds: float = Field(3600, alias="TMF_STUCK_AFTER_SECONDS", gt=0)
+    worker_poll_seconds: float = Field(0.5, alias="TMF_WORKER_POLL_SECONDS", gt=0)
+
+    def adapters(self) -> dict[str, str]:
+        """Port -> adapter name."""
+        return {
+            "crm": self.crm_adapter,
+            "clm": self.clm_adapter,
+            "provisioning": self.provisioning_adapter,
+            "billing": self.billing_adapter,
+        }
+
+    def adapter_options(self) -> dict[str, object]:
+        """What adapter factories may read (``AdapterContext.options``)."""
+        return {
+            "provisioning_url": self.provisioning_url,
+            "provisioning_timeout": self.provisioning_timeout,
+            "provisioning_authorization": self.provisioning_authorization,
+        }
 
     def allowed_import_hosts(self) -> set[str]:
         """Hosts an importJob may fetch a file from over HTTP (none by default)."""
@@ -31,6 +67,10 @@ class Settings(BaseSettings):
 
     def describe(self) -> str:
         """One line per setting, with any password in the database URL masked."""
-        masked = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", self.database_url)
-        values = self.model_dump() | {"database_url": masked}
+        values = self.model_dump()
+        for name in ("database_url", "simulator_database_url"):
+            if values[name]:
+                values[name] = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", values[name])
+        if values["provisioning_authorization"]:
+            values["provisioning_authorization"] = "***"
         return "\n".join(f"  {k} = {v}" for k, v in values.items())

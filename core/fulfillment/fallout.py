@@ -63,15 +63,15 @@ class FalloutService:
                 raise NotFound("task", task_id)
             order = uow.orders.lock(found.order_id)
             tasks = uow.tasks.of_order(found.order_id)
-            task = next(t for t in tasks if t.id == task_id)
+            task = next(t for t in tasks if t.id == found.id)
             if order is None or task.status != HELD:
                 raise Conflict(
-                    f"task {task_id!r} is {task.status}; only tasks on hold can be repaired",
+                    f"task {task.id!r} is {task.status}; only tasks on hold can be repaired",
                     "Task not on hold",
                 )
             if action == "fail" and task.compensates is not None:
                 raise Conflict(
-                    f"task {task_id!r} undoes work of a cancelled order; retry it, or skip it "
+                    f"task {task.id!r} undoes work of a cancelled order; retry it, or skip it "
                     "once the work is undone by hand",
                     "Compensation cannot fail",
                 )
@@ -86,6 +86,6 @@ class FalloutService:
             stamp = Stamp(now, f"{action} {task.kind}: {reason}", actor, order.correlation_id)
             progress = advance(order, tasks, stamp)
             OrderWriter(uow, self.ids).store(order, tasks, progress, stamp, task)
-            uow.actions.add(ManualAction(order.id, task_id, action, actor, reason, now, result))
+            uow.actions.add(ManualAction(order.id, task.id, action, actor, reason, now, result))
             uow.commit()
         return task

@@ -91,7 +91,9 @@ class TaskRepository:
         return found.first() is not None
 
     def get(self, task_id: str, lock: bool = False) -> Task | None:
-        statement = sa.select(_T).where(_T.c.task_id == task_id)
+        """By task id, or by its number (``seq``, what the repair queue shows)."""
+        key = _T.c.seq == int(task_id) if task_id.isdigit() else _T.c.task_id == task_id
+        statement = sa.select(_T).where(key)
         if lock:
             statement = statement.with_for_update()
         row = self._db.execute(statement).first()

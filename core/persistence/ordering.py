@@ -128,6 +128,19 @@ class OrderRepository:
         rows, total = list_page(self._db, _O, self._compiler, query)
         return [_order(r) for r in rows], total
 
+    def count_by_state(self) -> dict[str, int]:
+        rows = self._db.execute(sa.select(_O.c.state, sa.func.count()).group_by(_O.c.state))
+        return {state: int(n) for state, n in rows}
+
+    def count_unchanged(self, order_states: frozenset[str], before: str) -> int:
+        """Orders in one of ``order_states`` that have not changed since ``before``."""
+        found = self._db.execute(
+            sa.select(sa.func.count())
+            .select_from(_O)
+            .where(_O.c.state.in_(sorted(order_states)), _O.c.last_update < before)
+        ).scalar_one()
+        return int(found)
+
 
 class TimelineRepository:
     """Every state transition of orders and items, in the order they happened."""

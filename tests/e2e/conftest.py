@@ -17,6 +17,7 @@ API = "/tmf-api/productCatalogManagement/v4"
 
 
 def make_client(db: Database, **settings: Any) -> TestClient:
+    settings.setdefault("TMF_RUN_WORKER", False)  # tests move orders on themselves
     config = Settings(DATABASE_URL=db.url, TMF_VALIDATE_RESPONSES=True, **settings)
     app = create_app(config, build_container(config, db))
     return TestClient(app, base_url="http://testserver", raise_server_exceptions=False)
@@ -53,3 +54,9 @@ def demo_client(demo: CatalogService, apps: dict[str, TestClient]) -> TestClient
 @pytest.fixture
 def lenient_client(db: Database, apps: dict[str, TestClient]) -> TestClient:
     return apps["lenient"]
+
+
+@pytest.fixture
+def shop(shop_db: Database, apps: dict[str, TestClient]) -> TestClient:
+    """The strict app over the demo catalog and customers, with no orders yet."""
+    return apps["strict"]

@@ -16,11 +16,6 @@ API = "/tmf-api/productOrderingManagement/v4"
 
 
 @pytest.fixture
-def shop(shop_db: Database, apps: dict[str, TestClient]) -> TestClient:
-    return apps["strict"]
-
-
-@pytest.fixture
 def lenient_shop(shop_db: Database, apps: dict[str, TestClient]) -> TestClient:
     return apps["lenient"]
 

@@ -1,0 +1,1 @@
+"""Adapters that call real systems over their TMF APIs."""

@@ -1,0 +1,170 @@
+"""One contract every provisioning adapter keeps: the simulated one and TMF641 over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+import pytest
+
+from adapters.http.tmf641 import Tmf641Provisioning
+from adapters.simulated import Behaviour, Ledger, SimulatedProvisioning, Simulation
+from core.ports import OutcomeStatus, ProvisioningPort, TaskRequest
+from tests.fakes.tmf641 import ProvisioningSystem
+
+
+class Knobs(Protocol):
+    """A provisioning system with its adapter, and the flaws a test can switch on."""
+
+    port: ProvisioningPort
+
+    def refuse_next(self) -> None: ...  # busy: nothing happens, try again later
+    def reject_next(self) -> None: ...  # refused for good
+    def lose_next_answer(self) -> None: ...  # done, but the answer is lost
+    def effects(self, key: str) -> int: ...  # side effects that happened for this key
+
+
+class Simulated:
+    def __init__(self, ledger: Ledger) -> None:
+        self.simulation = Simulation()
+        self.ledger = ledger
+        self.port = SimulatedProvisioning(self.simulation, ledger)
+
+    def _once(self, behaviour: Behaviour) -> None:
+        self.simulation.set("provisioning", behaviour)
+
+    def refuse_next(self) -> None:
+        self._once(Behaviour(retryable_rate=1.0))
+
+    def reject_next(self) -> None:
+        self._once(Behaviour(permanent_rate=1.0))
+
+    def lose_next_answer(self) -> None:
+        self._once(Behaviour(unknown_rate=1.0))
+
+    def effects(self, key: str) -> int:
+        return sum(1 for e in self.ledger.effects() if e.key == key)
+
+
+class Http:
+    def __init__(self, system: ProvisioningSystem) -> None:
+        self.system = system
+        self.port = Tmf641Provisioning(system.url, timeout=2, authorization="Bearer s3cret")
+
+    def refuse_next(self) -> None:
+        self.system.refuse.append(503)
+
+    def reject_next(self) -> None:
+        self.system.reject += 1
+
+    def lose_next_answer(self) -> None:
+        self.system.lose_answers += 1
+
+    def effects(self, key: str) -> int:
+        return self.system.created[key]
+
+
+@pytest.fixture
+def fake_tmf641() -> Iterator[ProvisioningSystem]:
+    system = ProvisioningSystem().start()
+    yield system
+    system.stop()
+
+
+@pytest.fixture(params=["simulated", "tmf641"])
+def knobs(request: pytest.FixtureRequest, db: object) -> Knobs:
+    if request.param == "simulated":
+        ledger = Ledger(request.getfixturevalue("db").engine)
+        ledger.clear()
+        return Simulated(ledger)
+    return Http(request.getfixturevalue("fake_tmf641"))
+
+
+def ask(key: str, target: str = "ss-fibre-access") -> TaskRequest:
+    return TaskRequest(
+        key,
+        "corr-1",
+        "order-1",
+        "1",
+        "cust-carol",
+        offering_id="po-fibre-300",
+        product_id="prod-1",
+        target=target,
+        characteristics={"downloadMbps": 300},
+    )
+
+
+class TestProvisioningContract:
+    """What the orchestrator relies on, whatever system is behind the port."""
+
+    def test_done_once_and_its_status_says_so(self, knobs: Knobs) -> None:
+        first = knobs.port.activate(ask("k1"))
+        assert first.status == OutcomeStatus.DONE and first.reference
+        again = knobs.port.activate(ask("k1"))
+        assert again.status == OutcomeStatus.DONE and again.reference == first.reference
+        assert knobs.effects("k1") == 1
+        status = knobs.port.status("k1")
+        assert status.status == OutcomeStatus.DONE and status.reference == first.reference
+
+    def test_an_unknown_key_is_not_found(self, knobs: Knobs) -> None:
+        assert knobs.port.status("never-sent").status == OutcomeStatus.NOT_FOUND
+
+    def test_a_lost_answer_is_unknown_and_the_status_tells_the_truth(self, knobs: Knobs) -> None:
+        knobs.lose_next_answer()
+        assert knobs.port.activate(ask("k2")).status == OutcomeStatus.UNKNOWN
+        assert knobs.effects("k2") == 1
+        assert knobs.port.status("k2").status == OutcomeStatus.DONE
+
+    def test_busy_is_retryable_and_nothing_happened(self, knobs: Knobs) -> None:
+        knobs.refuse_next()
+        assert knobs.port.activate(ask("k3")).status == OutcomeStatus.RETRYABLE
+        assert knobs.effects("k3") == 0
+        assert knobs.port.status("k3").status == OutcomeStatus.NOT_FOUND
+
+    def test_a_rejection_is_permanent_and_nothing_happened(self, knobs: Knobs) -> None:
+        knobs.reject_next()
+        outcome = knobs.port.activate(ask("k4"))
+        assert outcome.status == OutcomeStatus.PERMANENT and outcome.detail
+        assert knobs.effects("k4") == 0
+
+    def test_modify_and_deactivate_are_side_effects_of_their_own(self, knobs: Knobs) -> None:
+        assert knobs.port.modify(ask("k5")).status == OutcomeStatus.DONE
+        assert knobs.port.deactivate(ask("k6")).status == OutcomeStatus.DONE
+        assert knobs.effects("k5") == knobs.effects("k6") == 1
+
+
+def test_tmf641_sends_the_key_the_correlation_id_and_the_credentials(
+    fake_tmf641: ProvisioningSystem,
+) -> None:
+    port = Tmf641Provisioning(fake_tmf641.url, timeout=2, authorization="Bearer s3cret")
+    port.activate(ask("k7"))
+    (headers,) = fake_tmf641.headers
+    assert headers["Authorization"] == "Bearer s3cret"
+    assert headers["Idempotency-Key"] == "k7" and headers["X-Correlation-ID"] == "corr-1"
+    order = fake_tmf641.orders["k7"]
+    (item,) = order["serviceOrderItem"]
+    assert item["action"] == "add" and item["service"]["serviceSpecification"]["id"] == (
+        "ss-fibre-access"
+    )
+    assert item["service"]["serviceCharacteristic"] == [{"name": "downloadMbps", "value": 300}]
+    assert order["relatedParty"][0]["id"] == "cust-carol"
+
+
+def test_tmf641_slow_answers_are_unknown_and_work_in_progress_is_reconciled(
+    fake_tmf641: ProvisioningSystem,
+) -> None:
+    port = Tmf641Provisioning(fake_tmf641.url, timeout=0.3)
+    fake_tmf641.delay = 1.0
+    assert port.activate(ask("k8")).status == OutcomeStatus.UNKNOWN  # timed out waiting
+    fake_tmf641.delay = 0
+    fake_tmf641.in_progress = True
+    assert port.activate(ask("k9")).status == OutcomeStatus.UNKNOWN  # accepted, not done yet
+    assert port.status("k9").status == OutcomeStatus.UNKNOWN
+    assert port.status("k9").status == OutcomeStatus.DONE
+    assert fake_tmf641.created["k9"] == 1
+
+
+def test_tmf641_a_system_that_is_not_there_is_retryable() -> None:
+    port = Tmf641Provisioning("http://127.0.0.1:9/tmf-api/serviceOrdering/v4", timeout=1)
+    assert port.activate(ask("k10")).status == OutcomeStatus.RETRYABLE
+    assert port.status("k10").status == OutcomeStatus.RETRYABLE
