@@ -18,9 +18,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from adapters.simulated import Ledger, Simulation
+from adapters.simulated.ledger import MemoryLedger
 from core.ports import FulfillmentSystems
 
 PORTS = ("crm", "clm", "provisioning", "billing")
+MEMORY = "memory"  # TMF_SIMULATOR_DATABASE_URL value: the simulated systems remember in-process
 
 
 @dataclass
@@ -38,6 +40,8 @@ class AdapterContext:
 
     @cached_property
     def ledger(self) -> Ledger:
+        if self.simulator_database_url == MEMORY:
+            return MemoryLedger()
         if self.simulator_engine is not None:
             return Ledger(self.simulator_engine)
         return Ledger.at(self.simulator_database_url)

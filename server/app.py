@@ -147,6 +147,7 @@ def build_orchestrator(settings: Settings, db: Database, metrics: Metrics) -> Or
             max_attempts=settings.task_max_attempts,
             backoff_seconds=settings.task_backoff_seconds,
             lease_seconds=settings.task_lease_seconds,
+            batch=settings.worker_batch,
         ),
         worker=worker_name(),
         observer=metrics.observe,

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import logging
+import pathlib
 import sys
+from collections.abc import Callable
 
 import typer
 
+from adapters import simulated
 from core.catalog import seeding
 from core.catalog.kinds import KINDS
+from core.fulfillment.orchestrator import Orchestrator
 from core.inventory import seeding as inventory_seeding
 from core.persistence import migrate as migrations
 from core.query import Query
 from core.requests import RequestContext
 from server.app import Container, build_container
+from server.background import BackgroundLoop
 from server.settings import Settings
 from tmf620 import BASE_PATH
 from tmf622 import BASE_PATH as ORDERING_PATH
 
+DEMO_SIMULATION = pathlib.Path(simulated.__file__).parent / "demo.yaml"
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
 
@@ -53,6 +59,9 @@ def serve(
 
     if not fulfil:
         os.environ["TMF_RUN_WORKER"] = "false"  # read by each server process's settings
+    configured = Settings()
+    if demo and configured.database_url.startswith("sqlite") and not configured.simulation_file:
+        os.environ["TMF_SIMULATION_FILE"] = str(DEMO_SIMULATION)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     container = _container()
@@ -95,6 +104,9 @@ def serve(
 @cli.command()
 def worker(
     once: bool = typer.Option(False, help="Work until nothing is due, then exit."),
+    threads: int = typer.Option(
+        0, min=0, help="Loops in this process (default TMF_WORKER_THREADS); they overlap waits."
+    ),
 ) -> None:
     """Run the fulfillment worker: release accepted orders and carry out their tasks.
 
@@ -115,16 +127,25 @@ def worker(
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    poll = container.settings.worker_poll_seconds
-    while not stop.is_set():
-        try:
-            worked = orchestrator.run_once()
-        except Exception:  # the database went away: keep trying, the leases keep tasks safe
-            logging.getLogger("tmf.worker").exception("worker step failed; retrying")
-            worked = 0
-        if not worked:
-            stop.wait(poll)
+    count = threads or container.settings.worker_threads
+    loops = [
+        BackgroundLoop(
+            f"tmf-worker-{n}",
+            _step(orchestrator.named(f"{orchestrator.worker}/{n}")),
+            container.settings.worker_poll_seconds,
+        )
+        for n in range(count)
+    ]
+    for loop in loops:
+        loop.start()
+    stop.wait()
+    for loop in loops:
+        loop.stop()
     typer.echo("worker stopped", err=True)
+
+
+def _step(orchestrator: Orchestrator) -> Callable[[], bool]:
+    return lambda: orchestrator.run_once() > 0
 
 
 fallout_cli = typer.Typer(no_args_is_help=True, help="The repair queue: tasks on hold.")

@@ -6,6 +6,8 @@ worker processes, so tests can prove that no side effect ever happened twice.
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -134,3 +136,41 @@ def _effect(row: sa.Row[tuple[object, ...]]) -> Effect:
         m["target"],
         str(m["reference"]),
     )
+
+
+class MemoryLedger(Ledger):
+    """The same memory in this process only: for one worker process (e.g. the benchmark,
+    where the systems' own bookkeeping must not weigh on the orchestrator's figures)."""
+
+    def __init__(self) -> None:  # no database
+        self._lock = threading.Lock()
+        self._effects: dict[tuple[str, str], Effect] = {}
+        self._calls: list[tuple[str, str, str, str]] = []
+        self._count: Counter[tuple[str, str]] = Counter()
+
+    def effect(self, system: str, key: str) -> Effect | None:
+        return self._effects.get((system, key))
+
+    def record_effect(self, effect: Effect, at: float) -> bool:
+        with self._lock:
+            return self._effects.setdefault((effect.system, effect.key), effect) is effect
+
+    def record_call(self, system: str, key: str, call: str, answer: str) -> None:
+        with self._lock:
+            self._calls.append((system, key, call, answer))
+            self._count[(system, key)] += 1
+
+    def calls(self, system: str, key: str) -> int:
+        return self._count[(system, key)]
+
+    def effects(self, order_id: str | None = None) -> list[Effect]:
+        return [e for e in self._effects.values() if order_id in (None, e.order_id)]
+
+    def call_log(self) -> list[tuple[str, str, str, str]]:
+        return list(self._calls)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._effects.clear()
+            self._calls.clear()
+            self._count.clear()

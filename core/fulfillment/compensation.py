@@ -53,3 +53,14 @@ def begin(order: ProductOrder, tasks: list[Task], stamp: Stamp) -> tuple[list[Ta
     for task in done:
         undo.append(undo_task(task, stamp.at, after=[undo[-1].id] if undo else []))
     return changed, undo
+
+
+def put_first(undo: Task, tasks: list[Task]) -> list[Task]:
+    """Make ``undo`` (of a task that finished late) run before the compensations not started
+    yet; returns the tasks it changed."""
+    heads = [
+        t for t in tasks if t.compensates is not None and t.status == WAITING and not t.depends_on
+    ]
+    for head in heads:
+        head.depends_on = (undo.id,)
+    return heads

@@ -39,6 +39,8 @@ def apply(
     new_id: str,
 ) -> None:
     """Create (add), update (modify) or terminate (delete) the item's product."""
+    if order.snapshot is None:  # read without it (see OrderRepository.lock_many)
+        order.snapshot = uow.orders.snapshot(order.id)
     item = order.item(item_id)
     frozen = _snapshot_item(order, item_id)
     action = str(item.get("action"))

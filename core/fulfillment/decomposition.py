@@ -109,6 +109,7 @@ def plan(
         if action == "add":
             product_id = new_id()
         base: JsonObject = {
+            "correlation_id": order.correlation_id,
             "customer_id": customer,
             "offering_id": offering_ref.get("id"),
             "product_id": product_id,

@@ -85,7 +85,9 @@ class FalloutService:
             task.reason = f"{action} by {actor}: {reason}"
             stamp = Stamp(now, f"{action} {task.kind}: {reason}", actor, order.correlation_id)
             progress = advance(order, tasks, stamp)
-            OrderWriter(uow, self.ids).store(order, tasks, progress, stamp, task)
+            writer = OrderWriter(uow, self.ids)
+            writer.store(order, tasks, progress, stamp, [task])
+            writer.flush(now)
             uow.actions.add(ManualAction(order.id, task.id, action, actor, reason, now, result))
             uow.commit()
         return task

@@ -8,6 +8,7 @@ idempotency key; a side effect is never blindly repeated.
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import time
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.catalog.model import CatalogEntity
+from core.fulfillment import compensation
 from core.fulfillment.decomposition import CatalogFacts, plan, snapshot_items
 from core.fulfillment.model import (
     CANCELLED,
@@ -58,12 +60,12 @@ class FulfillmentSettings:
     batch: int = 16
 
 
-def request_of(task: Task, correlation_id: str | None) -> TaskRequest:
+def request_of(task: Task) -> TaskRequest:
     """What the system is sent for ``task``."""
     r = task.request
     return TaskRequest(
         idempotency_key=task.id,
-        correlation_id=correlation_id,
+        correlation_id=r.get("correlation_id"),
         order_id=task.order_id,
         item_id=task.item_id,
         customer_id=r.get("customer_id"),
@@ -71,7 +73,7 @@ def request_of(task: Task, correlation_id: str | None) -> TaskRequest:
         product_id=r.get("product_id"),
         target=r.get("target"),
         characteristics=dict(r.get("characteristics") or {}),
-        data={k: v for k, v in r.items() if k in ("action", "prices", "previous", "correlation")},
+        data={k: v for k, v in r.items() if k in ("action", "prices", "previous")},
     )
 
 
@@ -98,6 +100,12 @@ class Orchestrator:
         self.observer = observer
         self.rng = rng or random.Random()
 
+    def named(self, worker: str) -> Orchestrator:
+        """The same orchestrator under another worker name (one per thread of a process)."""
+        twin = copy.copy(self)
+        twin.worker = worker
+        return twin
+
     def _now(self) -> datetime:
         return self.clock.now()
 
@@ -107,8 +115,7 @@ class Orchestrator:
         """Release waiting orders and run the tasks that are due; how much work was done."""
         released = self.release(self.settings.batch)
         tasks = self.claim(self.settings.batch)
-        for task in tasks:
-            self.run(task)
+        self.run_many(tasks)
         return released + len(tasks)
 
     def run_until_idle(self, max_rounds: int = 10_000) -> int:
@@ -128,6 +135,7 @@ class Orchestrator:
             if not orders:
                 return 0
             facts = _load_facts(uow, orders)
+            writer = self._writer(uow)
             for order in orders:
                 tasks = plan(order, facts, now, self.ids.new_id)
                 stamp = Stamp(now, "order released to fulfillment", None, order.correlation_id)
@@ -135,7 +143,8 @@ class Orchestrator:
                 order.move("inProgress", stamp)
                 progress = advance(order, tasks, stamp)
                 uow.tasks.add(tasks)
-                self._writer(uow).store(order, tasks, progress, stamp)
+                writer.store(order, tasks, progress, stamp)
+            writer.flush(now)
             uow.commit()
         return len(orders)
 
@@ -151,13 +160,22 @@ class Orchestrator:
 
     def run(self, task: Task) -> None:
         """Call the system for one claimed task and record what came of it."""
-        with self.db.uow(write=False) as uow:
-            order = uow.orders.get(task.order_id)
-        correlation = order.correlation_id if order else None
-        outcome, attempts = self.call(task, correlation)
-        self.record(task, outcome, attempts)
+        self.run_many([task])
 
-    def call(self, task: Task, correlation_id: str | None) -> tuple[Outcome, list[Attempt]]:
+    def run_many(self, tasks: list[Task]) -> None:
+        """Call the systems for claimed tasks; record the outcomes together, in one transaction
+        per second of calls at most (so slow systems do not outlast the leases)."""
+        results: list[tuple[Task, Outcome, list[Attempt]]] = []
+        flush_after = min(1.0, self.settings.lease_seconds / 4)
+        started = time.monotonic()
+        for task in tasks:
+            results.append((task, *self.call(task)))
+            if time.monotonic() - started > flush_after:
+                self.record_many(results)
+                results, started = [], time.monotonic()
+        self.record_many(results)
+
+    def call(self, task: Task) -> tuple[Outcome, list[Attempt]]:
         """Ask for the status first when an earlier call may have happened; else do it."""
         port = self.systems.port(task.port)
         attempts: list[Attempt] = []
@@ -167,7 +185,7 @@ class Orchestrator:
                 return Outcome(OutcomeStatus.UNKNOWN, outcome.detail), attempts
             return outcome, attempts
         method = getattr(port, task.operation.method)
-        request = request_of(task, correlation_id)
+        request = request_of(task)
         return self._timed(task, "operation", lambda: method(request), attempts), attempts
 
     def _timed(
@@ -200,33 +218,54 @@ class Orchestrator:
     # -- record ------------------------------------------------------------------------------
 
     def record(self, claimed: Task, outcome: Outcome, attempts: list[Attempt]) -> None:
-        """Store the outcome, the calls made, and what follows from it, in one transaction."""
+        """Store the outcome of one task (see ``record_many``)."""
+        self.record_many([(claimed, outcome, attempts)])
+
+    def record_many(self, results: list[tuple[Task, Outcome, list[Attempt]]]) -> None:
+        """Store outcomes, the calls made, and what follows from them, in one transaction.
+
+        Orders are locked in id order, so workers recording at the same time never deadlock.
+        An outcome for a task another worker has taken over meanwhile is dropped (that worker
+        asks the system for the status first); the calls made are kept as evidence.
+        """
+        if not results:
+            return
         now_dt = self._now()
         now = format_utc(now_dt)
+        by_order: dict[str, list[tuple[Task, Outcome]]] = {}
+        for claimed, outcome, _ in results:
+            by_order.setdefault(claimed.order_id, []).append((claimed, outcome))
         with self.db.uow() as uow:
-            uow.attempts.add(attempts)
-            order = uow.orders.lock(claimed.order_id)
-            tasks = uow.tasks.of_order(claimed.order_id) if order else []
-            task = next((t for t in tasks if t.id == claimed.id), None)
-            if order is None or task is None or not _still_ours(task, claimed):
-                uow.commit()  # another worker took it over (it will ask for the status first)
-                return
-            cancelling = order.state == "pendingCancellation" and task.compensates is None
-            added = self._apply(task, outcome, now_dt, cancelling, order)
-            stamp = Stamp(now, f"task {task.kind} {task.status}", None, order.correlation_id)
-            progress = advance(order, tasks + added, stamp)
-            uow.tasks.add(added)
-            self._writer(uow).store(order, tasks + added, progress, stamp, task)
+            uow.attempts.add([a for _, _, attempts in results for a in attempts])
+            writer = self._writer(uow)
+            orders = uow.orders.lock_many(list(by_order), with_snapshot=False)
+            plans = uow.tasks.of_orders(list(orders))
+            for order_id, order in orders.items():
+                tasks = plans[order_id]
+                current = {t.id: t for t in tasks}
+                touched: list[Task] = []
+                added: list[Task] = []
+                for claimed, outcome in by_order[order_id]:
+                    task = current.get(claimed.id)
+                    if task is None or not _still_ours(task, claimed):
+                        continue
+                    task.request = claimed.request  # read light; its undo copies it
+                    cancelling = order.state == "pendingCancellation" and task.compensates is None
+                    for undo in self._apply(task, outcome, now_dt, cancelling):
+                        touched += compensation.put_first(undo, tasks + added)
+                        added.append(undo)
+                    touched.append(task)
+                if not touched:
+                    continue
+                what = ", ".join(f"{t.kind} {t.status}" for t in touched)
+                stamp = Stamp(now, f"task {what}", None, order.correlation_id)
+                progress = advance(order, tasks + added, stamp)
+                uow.tasks.add(added)
+                writer.store(order, tasks + added, progress, stamp, touched)
+            writer.flush(now)
             uow.commit()
 
-    def _apply(
-        self,
-        task: Task,
-        outcome: Outcome,
-        now: datetime,
-        cancelling: bool,
-        order: ProductOrder,
-    ) -> list[Task]:
+    def _apply(self, task: Task, outcome: Outcome, now: datetime, cancelling: bool) -> list[Task]:
         """Change ``task`` by ``outcome``; returns a compensation task when one is needed."""
         at = format_utc(now)
         task.lease_until = None

@@ -55,9 +55,16 @@ def _change(progress: Progress, task: Task) -> None:
 
 
 def unblock(tasks: list[Task], now: str, progress: Progress) -> None:
-    """Waiting tasks whose dependencies all succeeded become ready."""
+    """Waiting tasks whose dependencies all succeeded become ready.
+
+    Compensations wait, besides, until no task of the plan may still run: one finishing late
+    must be undone first (the last thing done is undone first).
+    """
     by_id = {t.id: t for t in tasks}
+    settling = any(t.compensates is None and t.status in (RUNNING, READY) for t in tasks)
     for task in tasks:
+        if task.compensates is not None and settling:
+            continue
         if task.status == WAITING and all(
             by_id[d].succeeded for d in task.depends_on if d in by_id
         ):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import replace
 
-from core.events.model import Change, resource_event
+from core.events.model import Change, DomainEvent, resource_event
 from core.fulfillment import completion
-from core.fulfillment.model import HELD, READY, WAITING, JsonObject, Task
+from core.fulfillment.model import HELD, WAITING, JsonObject, Task
 from core.fulfillment.progress import Progress
 from core.ordering import states
-from core.ordering.model import ProductOrder, Stamp
+from core.ordering.model import ProductOrder, Stamp, TimelineEntry
 from core.ordering.support import DOMAIN
 from core.persistence.uow import UnitOfWork
 from core.ports import IdGenerator
@@ -19,7 +20,10 @@ UNDO_SUFFIX = "/undo"
 
 
 def undo_task(task: Task, now: str, after: list[str]) -> Task:
-    """The compensation of a done task: its undo operation, under its own idempotency key."""
+    """The compensation of a done task: its undo operation, under its own idempotency key.
+
+    It waits (``unblock`` makes it ready once nothing of the plan may still run).
+    """
     undo = task.operation.undo
     assert undo is not None
     request = dict(task.request)
@@ -33,7 +37,7 @@ def undo_task(task: Task, now: str, after: list[str]) -> Task:
         id=task.id + UNDO_SUFFIX,
         kind=undo,
         depends_on=tuple(after),
-        status=WAITING if after else READY,
+        status=WAITING,
         due_at=now,
         created_at=now,
         attempts=0,
@@ -48,34 +52,20 @@ def undo_task(task: Task, now: str, after: list[str]) -> Task:
     )
 
 
-def emit(
-    uow: UnitOfWork,
-    ids: IdGenerator,
-    kind: str,
-    change: Change,
-    document: JsonObject,
-    now: str,
-    correlation_id: str | None,
-) -> None:
-    uow.outbox.add(
-        resource_event(
-            resource_kind=kind,
-            change=change,
-            document=document,
-            event_id=ids.new_id(),
-            occurred_at=now,
-            correlation_id=correlation_id,
-            domain=DOMAIN,
-        )
-    )
-
-
 class OrderWriter:
-    """Stores what a step of fulfillment changed, inside the caller's unit of work."""
+    """Stores what steps of fulfillment changed, inside the caller's unit of work.
+
+    Tasks, orders, timeline entries and events of many orders are written together by
+    ``flush`` (a statement each, not one per order): call it before committing.
+    """
 
     def __init__(self, uow: UnitOfWork, ids: IdGenerator) -> None:
         self.uow = uow
         self.ids = ids
+        self._tasks: dict[str, Task] = {}
+        self._orders: list[ProductOrder] = []
+        self._timeline: list[TimelineEntry] = []
+        self._events: list[DomainEvent] = []
 
     def store(
         self,
@@ -83,17 +73,17 @@ class OrderWriter:
         tasks: list[Task],
         progress: Progress,
         stamp: Stamp,
-        task: Task | None = None,
+        touched: Sequence[Task] = (),
     ) -> None:
-        changed = [t for t in [*progress.changed, *([task] if task else [])] if t.seq is not None]
-        self.uow.tasks.save(list({t.id: t for t in changed}.values()))
-        now = stamp.at
+        for task in [*progress.changed, *touched]:
+            if task.seq is not None:  # new tasks are inserted by the caller
+                self._tasks[task.id] = task
         for item_id in progress.completed_items:
-            completion.apply(self.uow, order, item_id, tasks, now, self.ids.new_id())
+            completion.apply(self.uow, order, item_id, tasks, stamp.at, self.ids.new_id())
         self.save_order(order, stamp)
         if progress.items_moved and not progress.order_moved:
             self.event(order, "AttributeValueChange", stamp)
-        if task is not None and task.status == HELD:
+        if any(t.status == HELD for t in touched):
             self.event(order, "InformationRequired", stamp)
         if progress.cancelled:
             self.finish_cancellation(order, stamp)
@@ -103,31 +93,16 @@ class OrderWriter:
         if not order.timeline:
             return
         order.row_version += 1
-        self.uow.orders.update(order, stamp.at)
-        self.uow.timeline.add(order.timeline)
+        self._orders.append(order)
+        self._timeline.extend(order.timeline)
         for document in order.state_changes:
-            emit(
-                self.uow,
-                self.ids,
-                "productOrder",
-                "StateChange",
-                document,
-                stamp.at,
-                order.correlation_id,
-            )
+            self._emit("productOrder", "StateChange", document, stamp.at, order.correlation_id)
         order.timeline.clear()
         order.state_changes.clear()
 
     def event(self, order: ProductOrder, change: Change, stamp: Stamp) -> None:
-        emit(
-            self.uow,
-            self.ids,
-            "productOrder",
-            change,
-            copy.deepcopy(order.document),
-            stamp.at,
-            order.correlation_id,
-        )
+        document = copy.deepcopy(order.document)
+        self._emit("productOrder", change, document, stamp.at, order.correlation_id)
 
     def finish_cancellation(self, order: ProductOrder, stamp: Stamp) -> None:
         """The open cancelProductOrder of a cancelled order is done."""
@@ -140,12 +115,38 @@ class OrderWriter:
                 request.row_version += 1
                 self.uow.cancels.update(request, stamp.at)
                 for document in request.state_changes:
-                    emit(
-                        self.uow,
-                        self.ids,
+                    self._emit(
                         "cancelProductOrder",
                         "StateChange",
                         document,
                         stamp.at,
                         order.correlation_id,
                     )
+
+    def flush(self, now: str) -> None:
+        """Write everything stored so far."""
+        self.uow.tasks.save(list(self._tasks.values()))
+        self.uow.orders.update_many(self._orders, now)
+        self.uow.timeline.add(self._timeline)
+        self.uow.outbox.add_many(self._events)
+        self._tasks, self._orders, self._timeline, self._events = {}, [], [], []
+
+    def _emit(
+        self,
+        kind: str,
+        change: Change,
+        document: JsonObject,
+        now: str,
+        correlation_id: str | None,
+    ) -> None:
+        self._events.append(
+            resource_event(
+                resource_kind=kind,
+                change=change,
+                document=document,
+                event_id=self.ids.new_id(),
+                occurred_at=now,
+                correlation_id=correlation_id,
+                domain=DOMAIN,
+            )
+        )

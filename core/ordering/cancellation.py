@@ -152,4 +152,6 @@ class CancellationService(UseCases[CancelRequest]):
         progress = advance(order, tasks + undo, stamp)
         progress.changed.extend(t for t in changed if t not in progress.changed)
         uow.tasks.add(undo)
-        OrderWriter(uow, self.ids).store(order, tasks + undo, progress, stamp)
+        writer = OrderWriter(uow, self.ids)
+        writer.store(order, tasks + undo, progress, stamp)
+        writer.flush(stamp.at)

@@ -22,7 +22,7 @@ _A = task_attempt
 _M = fulfillment_action
 
 
-def _task(row: Any) -> Task:
+def _task(row: Any, light: bool = False) -> Task:
     return Task(
         id=row.task_id,
         order_id=row.order_id,
@@ -36,8 +36,8 @@ def _task(row: Any) -> Task:
         attempts=row.attempts,
         check_first=bool(row.check_first),
         compensates=row.compensates,
-        request=row.request or {},
-        result=row.result,
+        request={} if light else (row.request or {}),
+        result=None if light else row.result,
         reason=row.reason,
         finished_at=row.finished_at,
         lease_until=row.lease_until,
@@ -69,6 +69,33 @@ def _values(task: Task) -> dict[str, Any]:
     }
 
 
+# What changes in a task after it is planned; written with one prebuilt, executemany statement.
+_LIGHT = [c for c in _T.c if c.name not in ("request", "result")]
+_MUTABLE = (
+    "task_id",
+    "depends_on",
+    "status",
+    "attempts",
+    "due_at",
+    "lease_until",
+    "check_first",
+    "reason",
+    "finished_at",
+    "worker",
+)
+# A task's result is written only when it has one (a light read does not know it).
+_SAVE_RESULT = (
+    sa.update(_T)
+    .where(_T.c.task_id == sa.bindparam("p_task_id"))
+    .values(result=sa.bindparam("p_result"))
+)
+_SAVE = (
+    sa.update(_T)
+    .where(_T.c.task_id == sa.bindparam("p_task_id"))
+    .values({name: sa.bindparam(f"p_{name}") for name in _MUTABLE if name != "task_id"})
+)
+
+
 class TaskRepository:
     """The plan of every order: one row per task, claimed by workers with SKIP LOCKED."""
 
@@ -86,6 +113,23 @@ class TaskRepository:
             statement = statement.with_for_update()
         return [_task(r) for r in self._db.execute(statement)]
 
+    def of_orders(self, order_ids: list[str]) -> dict[str, list[Task]]:
+        """The tasks of several orders at once, each order's in plan order, read light: their
+        ``request`` holds only the product id and ``result`` is not read (what progress needs;
+        ``save`` leaves both as they are)."""
+        found: dict[str, list[Task]] = {order_id: [] for order_id in order_ids}
+        rows = self._db.execute(
+            sa.select(*_LIGHT, _T.c.request["product_id"].as_string().label("product_id"))
+            .where(_T.c.order_id.in_(sorted(order_ids)))
+            .order_by(_T.c.seq)
+        )
+        for row in rows:
+            task = _task(row, light=True)
+            if row.product_id is not None:
+                task.request = {"product_id": row.product_id}
+            found[row.order_id].append(task)
+        return found
+
     def has_plan(self, order_id: str) -> bool:
         found = self._db.execute(sa.select(_T.c.seq).where(_T.c.order_id == order_id).limit(1))
         return found.first() is not None
@@ -100,11 +144,12 @@ class TaskRepository:
         return _task(row) if row else None
 
     def save(self, tasks: list[Task]) -> None:
-        """Write back changed tasks (the caller holds their order's lock)."""
-        for task in tasks:
-            values = _values(task)
-            del values["task_id"]
-            self._db.execute(sa.update(_T).where(_T.c.task_id == task.id).values(**values))
+        """Write back changed tasks (the caller holds their order's lock), in one statement."""
+        if tasks:
+            self._db.execute(
+                _SAVE,
+                [{f"p_{k}": v for k, v in _values(t).items() if k in _MUTABLE} for t in tasks],
+            )
 
     def claim(self, now: str, lease_until: str, worker: str, limit: int) -> list[Task]:
         """Take up to ``limit`` tasks that are due, or whose worker's lease ran out.
@@ -112,17 +157,23 @@ class TaskRepository:
         A task taken over from a worker that died may have reached its system: it is marked
         ``check_first`` so the status is asked before anything is done again.
         """
-        due = sa.or_(
-            sa.and_(_T.c.status == READY, _T.c.due_at <= now),
-            sa.and_(_T.c.status == RUNNING, _T.c.lease_until < now),
-        )
-        rows = self._db.execute(
+        # Two index scans (status, due_at), each skipping what other workers hold: a task
+        # taken over first, then due ones. One OR'ed query would scan and sort the table.
+        expired = self._db.execute(
             sa.select(_T)
-            .where(due)
+            .where(_T.c.status == RUNNING, _T.c.lease_until < now)
             .order_by(_T.c.due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
+        due = self._db.execute(
+            sa.select(_T)
+            .where(_T.c.status == READY, _T.c.due_at <= now)
+            .order_by(_T.c.due_at)
+            .limit(limit - len(expired))
+            .with_for_update(skip_locked=True)
+        ).all()
+        rows = [*expired, *due]
         if not rows:
             return []
         self._db.execute(

@@ -29,9 +29,25 @@ _C = cancel_product_order
 
 
 # Reads by id are the hot path: the statement is built once.
-_GET_ORDER = sa.select(
-    _O.c.order_id, _O.c.document, _O.c.snapshot, _O.c.row_version, _O.c.correlation_id
-).where(_O.c.order_id == sa.bindparam("order_id"))
+_ORDER_COLUMNS = (
+    _O.c.order_id,
+    _O.c.document,
+    _O.c.snapshot,
+    _O.c.row_version,
+    _O.c.correlation_id,
+)
+_ORDER_WITHOUT_SNAPSHOT = tuple(c for c in _ORDER_COLUMNS if c.name != "snapshot")
+_GET_ORDER = sa.select(*_ORDER_COLUMNS).where(_O.c.order_id == sa.bindparam("order_id"))
+# What fulfillment changes in an order it holds locked: one prebuilt statement for many orders.
+_LOCKED_COLUMNS = ("order_id", "state", "last_update", "row_version", "document")
+_UPDATE_LOCKED = (
+    sa.update(_O)
+    .where(
+        _O.c.order_id == sa.bindparam("p_order_id"),
+        _O.c.row_version == sa.bindparam("p_old_version"),
+    )
+    .values({c: sa.bindparam(f"p_{c}") for c in _LOCKED_COLUMNS if c != "order_id"})
+)
 
 
 def _order(row: Any) -> ProductOrder:
@@ -85,6 +101,54 @@ class OrderRepository:
         row = self._db.execute(_GET_ORDER, {"order_id": order_id}).first()
         return _order(row) if row else None
 
+    def update_many(self, orders: list[ProductOrder], now: str) -> None:
+        """Store orders the caller holds locked (their row versions already bumped)."""
+        if not orders:
+            return
+        result = self._db.execute(
+            _UPDATE_LOCKED,
+            [
+                {f"p_{k}": v for k, v in _order_values(o, now).items() if k in _LOCKED_COLUMNS}
+                | {"p_old_version": o.row_version - 1}
+                for o in orders
+            ],
+        )
+        if result.rowcount not in (-1, len(orders)):
+            raise Conflict("a productOrder was changed by another request; retry")
+
+    def lock_many(
+        self, order_ids: list[str], with_snapshot: bool = True
+    ) -> dict[str, ProductOrder]:
+        """Orders locked until commit, in id order (so two lockers never wait on each other).
+
+        ``with_snapshot=False`` leaves the (large) price snapshot unread: ``snapshot`` reads it
+        when needed; ``update_many`` never writes it.
+        """
+        columns = (
+            _ORDER_COLUMNS if with_snapshot else [c for c in _ORDER_COLUMNS if c.name != "snapshot"]
+        )
+        rows = self._db.execute(
+            sa.select(*columns)
+            .where(_O.c.order_id.in_(sorted(order_ids)))
+            .order_by(_O.c.order_id)
+            .with_for_update()
+        )
+        return {
+            r.order_id: ProductOrder(
+                r.order_id,
+                r.document,
+                r.snapshot if with_snapshot else None,
+                r.row_version,
+                r.correlation_id,
+            )
+            for r in rows
+        }
+
+    def snapshot(self, order_id: str) -> dict[str, Any] | None:
+        found = self._db.execute(sa.select(_O.c.snapshot).where(_O.c.order_id == order_id))
+        value: dict[str, Any] | None = found.scalar_one_or_none()
+        return value
+
     def lock(self, order_id: str) -> ProductOrder | None:
         """The order, locked until commit: workers and cancellations change it one at a time."""
         row = self._db.execute(_GET_ORDER.with_for_update(), {"order_id": order_id}).first()
@@ -93,9 +157,7 @@ class OrderRepository:
     def waiting(self, state: str, limit: int) -> list[ProductOrder]:
         """Orders in ``state``, oldest first, locked and skipped by other workers (SKIP LOCKED)."""
         rows = self._db.execute(
-            sa.select(
-                _O.c.order_id, _O.c.document, _O.c.snapshot, _O.c.row_version, _O.c.correlation_id
-            )
+            sa.select(*_ORDER_COLUMNS)
             .where(_O.c.state == state)
             .order_by(_O.c.seq)
             .limit(limit)

@@ -290,16 +290,26 @@ class OutboxRepository:
         self._db = connection
 
     def add(self, event: DomainEvent) -> None:
+        self.add_many([event])
+
+    def add_many(self, events: builtins.list[DomainEvent]) -> None:
+        """Insert events in the order given (their sequence numbers follow it)."""
+        if not events:
+            return
         self._db.execute(
-            sa.insert(outbox).values(
-                event_id=event.event_id,
-                event_type=event.event_type,
-                resource_kind=event.resource_kind,
-                resource_id=event.resource_id,
-                occurred_at=event.occurred_at,
-                correlation_id=event.correlation_id,
-                payload=event.payload,
-            )
+            sa.insert(outbox),
+            [
+                {
+                    "event_id": event.event_id,
+                    "event_type": event.event_type,
+                    "resource_kind": event.resource_kind,
+                    "resource_id": event.resource_id,
+                    "occurred_at": event.occurred_at,
+                    "correlation_id": event.correlation_id,
+                    "payload": event.payload,
+                }
+                for event in events
+            ],
         )
 
     def list(

@@ -128,22 +128,23 @@ def test_cancellation_racing_a_task_in_flight_ends_in_one_true_state(
     order_ctx: RequestContext,
 ) -> None:
     worker = Orchestrator(ordering.db, systems, FulfillmentSettings(backoff_seconds=0))
-    placed, _ = ordering.place(order("cust-carol", add("1", "po-mobile-s")), order_ctx)
+    placed, _ = ordering.place(order("cust-carol", FIBRE), order_ctx)
     worker.release(10)
-    worker.run(worker.claim(10)[0])  # CRM check
-    in_flight = worker.claim(1)  # one provisioning task is running...
+    in_flight = run_until(worker, "provisioning.activate")  # contract signed, service running
     request, _ = cancellation.cancel({"productOrder": {"id": placed.id}}, order_ctx)
     assert request.state == "inProgress"  # ...so the order waits for it before it is cancelled
     assert ordering.get(placed.id).state == "pendingCancellation"
-    worker.run(in_flight[0])  # it succeeds after all: it must be undone
+    assert worker.claim(10) == []  # nothing is undone while the service may still come up
+    worker.run(in_flight)  # it succeeds after all: it must be undone, and first
     worker.run_until_idle()
     assert ordering.get(placed.id).state == "cancelled"
     assert cancellation.get(request.id).state == "done"
-    activated = in_flight[0].target
     assert effects(ledger, placed.id) == [
         "crm.check_customer order",
-        f"provisioning.activate 1 {activated}",
-        f"provisioning.deactivate 1 {activated}",
+        "clm.create_contract 1 ag-broadband-24m",
+        "provisioning.activate 1 ss-fibre-access",
+        "provisioning.deactivate 1 ss-fibre-access",
+        "clm.cancel_contract 1 ag-broadband-24m",
     ]
 
 
@@ -159,7 +160,7 @@ def test_a_dead_workers_tasks_are_taken_over_and_checked_before_anything_is_redo
     dead.release(10)
     dead.run(dead.claim(10)[0])  # CRM check
     voice, data = dead.claim(10)
-    dead.call(voice, None)  # reached the system, then the worker died before recording
+    dead.call(voice)  # reached the system, then the worker died before recording
     # (and ``data`` was claimed but never sent)
     early = Orchestrator(ordering.db, systems, settings, worker="early")
     assert early.claim(10) == []  # leased: nobody else takes them while the lease runs
@@ -175,7 +176,7 @@ def test_a_dead_workers_tasks_are_taken_over_and_checked_before_anything_is_redo
     assert calls.count((target, "activate", "done")) == 1
     assert (target, "status", "done") in calls  # the heir asked rather than redid it
     assert (data.target, "status", "not-found") in calls  # never sent: then done once
-    dead.record(voice, dead.call(voice, None)[0], [])  # the dead worker's late answer
+    dead.record(voice, dead.call(voice)[0], [])  # the dead worker's late answer
     assert ordering.get(placed.id).row_version == done.row_version  # changes nothing
 
 
