@@ -27,9 +27,10 @@ DEMO_SIMULATION = pathlib.Path(simulated.__file__).parent / "demo.yaml"
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
 
-def _container() -> Container:
+def _container(show: bool = True) -> Container:
     settings = Settings()
-    typer.echo(f"settings:\n{settings.describe()}", err=True)
+    if show:
+        typer.echo(f"settings:\n{settings.describe()}", err=True)
     return build_container(settings)
 
 
@@ -161,7 +162,7 @@ def _actor(actor: str | None) -> str:
 @fallout_cli.command("list")
 def fallout_list(limit: int = typer.Option(100, help="At most this many.")) -> None:
     """Tasks on hold, oldest first: id, order, item, task and why."""
-    tasks, total = _container().fallout.list(limit)
+    tasks, total = _container(show=False).fallout.list(limit)
     for task in tasks:
         typer.echo(
             f"{task.seq}\torder {task.order_id}\titem {task.item_id or '-'}\t{task.kind}"
@@ -174,7 +175,7 @@ def _repair(action: str, task: str, reason: str, actor: str | None, note: str | 
     from core.errors import DomainError
 
     try:
-        done = _container().fallout.repair(
+        done = _container(show=False).fallout.repair(
             task, action, _actor(actor), reason, {"note": note} if note else None
         )
     except DomainError as error:
