@@ -290,3 +290,26 @@ def test_an_unknown_customer_holds_the_whole_order(
     assert effects(ledger, placed.id) == []  # nothing was provisioned for nobody
     fallout.repair(task.id, "fail", "ops-jane", "no customer, no order")
     assert ordering.get(placed.id).state == "failed"
+
+
+def test_a_system_down_for_a_while_is_waited_for_without_anyone_stepping_in(
+    ordering: OrderingService,
+    orchestrator: Orchestrator,
+    simulation: Simulation,
+    ledger: Ledger,
+    fallout: FalloutService,
+    order_ctx: RequestContext,
+) -> None:
+    simulation.set("billing", Behaviour(down=True))
+    placed, _ = ordering.place(order("cust-carol", add("1", "po-mobile-s")), order_ctx)
+    for _ in range(3):  # release and CRM, provisioning, then billing refused once
+        orchestrator.run_once()
+    with ordering.db.uow(write=False) as uow:
+        billing = next(t for t in uow.tasks.of_order(placed.id) if t.kind == "billing.start")
+    assert billing.status == "ready" and billing.attempts == 1  # waiting out its backoff
+    assert ordering.get(placed.id).state == "inProgress"
+    simulation.set("billing", Behaviour())  # back
+    done = fulfil(orchestrator, ordering, placed)
+    assert done.state == "completed"
+    assert fallout.list() == ([], 0)
+    assert_no_repeats(ledger)
