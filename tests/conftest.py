@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pathlib
 import uuid
 from collections.abc import Iterator
 
@@ -67,6 +69,30 @@ def database(
         database = Database(str(PG_URL), connect_args={"options": f"-csearch_path={schema}"})
     yield database
     database.dispose()
+
+
+@contextlib.contextmanager
+def private_database(backend: str, folder: pathlib.Path) -> Iterator[tuple[Database, str]]:
+    """A migrated database of its own, and its PostgreSQL search path ('' on SQLite): for tests
+    whose worker processes must not meet the workers of the session's shared database."""
+    search_path = ""
+    if backend == "sqlite":
+        private = Database(f"sqlite:///{folder}/private.db")
+    else:
+        search_path = f"p_{uuid.uuid4().hex[:10]}"
+        admin = sa.create_engine(str(PG_URL))
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{search_path}"')
+        private = Database(str(PG_URL), connect_args={"options": f"-csearch_path={search_path}"})
+    migrate.upgrade(private)
+    try:
+        yield private, search_path
+    finally:
+        private.dispose()
+        if search_path:
+            with admin.begin() as connection:
+                connection.exec_driver_sql(f'DROP SCHEMA "{search_path}" CASCADE')
+            admin.dispose()
 
 
 @pytest.fixture

@@ -289,8 +289,8 @@ class Orchestrator:
             return []
         task.attempts += 1
         task.reason = outcome.detail or status.value
-        if status == OutcomeStatus.PERMANENT:
-            task.status = HELD
+        if status == OutcomeStatus.PERMANENT:  # known: nothing happened, a retry sends it again
+            task.status, task.check_first = HELD, False
             task.reason = f"{task.kind} failed: {outcome.detail or 'refused by the system'}"
             return []
         if status == OutcomeStatus.UNKNOWN:

@@ -6,13 +6,13 @@ import copy
 from collections.abc import Sequence
 from dataclasses import replace
 
-from core.events.model import Change, DomainEvent, resource_event
+from core.events.model import Change, DomainEvent
 from core.fulfillment import completion
 from core.fulfillment.model import HELD, WAITING, JsonObject, Task
 from core.fulfillment.progress import Progress
 from core.ordering import states
 from core.ordering.model import ProductOrder, Stamp, TimelineEntry
-from core.ordering.support import DOMAIN
+from core.ordering.support import ordering_event
 from core.persistence.uow import UnitOfWork
 from core.ports import IdGenerator
 
@@ -140,13 +140,5 @@ class OrderWriter:
         correlation_id: str | None,
     ) -> None:
         self._events.append(
-            resource_event(
-                resource_kind=kind,
-                change=change,
-                document=document,
-                event_id=self.ids.new_id(),
-                occurred_at=now,
-                correlation_id=correlation_id,
-                domain=DOMAIN,
-            )
+            ordering_event(kind, change, document, self.ids.new_id(), now, correlation_id)
         )

@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from core.canonical import sha256_of
 from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
 from core.errors import Conflict, NotFound
-from core.events.model import Change, resource_event
+from core.events.model import Change, DomainEvent, resource_event
 from core.persistence.database import Database
 from core.persistence.uow import UnitOfWork
 from core.ports import Clock, IdGenerator, SystemClock, UuidGenerator
@@ -102,15 +102,7 @@ class UseCases(Generic[T]):
         ctx: RequestContext,
     ) -> None:
         uow.outbox.add(
-            resource_event(
-                resource_kind=kind,
-                change=change,
-                document=document,
-                event_id=self.ids.new_id(),
-                occurred_at=now,
-                correlation_id=ctx.correlation_id,
-                domain=DOMAIN,
-            )
+            ordering_event(kind, change, document, self.ids.new_id(), now, ctx.correlation_id)
         )
 
     def replay(self, key: str | None, body: Any) -> T | None:
@@ -138,6 +130,26 @@ class UseCases(Generic[T]):
                 "Idempotency key reused",
             )
         return found
+
+
+def ordering_event(
+    kind: str,
+    change: Change,
+    document: dict[str, Any],
+    event_id: str,
+    now: str,
+    correlation_id: str | None,
+) -> DomainEvent:
+    """The TMF622 event of a change to an order or a cancellation request."""
+    return resource_event(
+        resource_kind=kind,
+        change=change,
+        document=document,
+        event_id=event_id,
+        occurred_at=now,
+        correlation_id=correlation_id,
+        domain=DOMAIN,
+    )
 
 
 def href(ctx: RequestContext, kind: str, resource_id: str) -> str:

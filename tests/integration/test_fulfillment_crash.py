@@ -13,22 +13,19 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
 from adapters.simulated import Ledger
 from core.catalog import seeding
 from core.catalog.service import CatalogService, CatalogSettings
 from core.inventory import seeding as inventory_seeding
 from core.ordering.service import OrderingService
-from core.persistence import migrate
 from core.persistence.database import Database
 from core.requests import RequestContext
 from core.schema import ResourceSchemas
-from tests.conftest import BACKENDS, ORDER_BASE, PG_URL
+from tests.conftest import BACKENDS, ORDER_BASE, private_database
 from tests.integration.test_fulfillment import assert_no_repeats
 from tests.orders import add, order
 
@@ -39,23 +36,8 @@ WORKER = os.path.join(os.path.dirname(__file__), "fulfillment_worker.py")
 def private(
     request: pytest.FixtureRequest, tmp_path: pathlib.Path
 ) -> Iterator[tuple[Database, str]]:
-    """A migrated database of its own, and its PostgreSQL search path ('' on SQLite)."""
-    search_path = ""
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path}/crash.db")
-    else:
-        search_path = f"k_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(str(PG_URL))
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{search_path}"')
-        db = Database(str(PG_URL), connect_args={"options": f"-csearch_path={search_path}"})
-    migrate.upgrade(db)
-    yield db, search_path
-    db.dispose()
-    if search_path:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{search_path}" CASCADE')
-        admin.dispose()
+    with private_database(request.param, tmp_path) as found:
+        yield found
 
 
 def start(db: Database, search_path: str, name: str) -> subprocess.Popen[bytes]:

@@ -11,21 +11,18 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from adapters.files import LocalCatalogFiles
 from core.catalog.jobs import CatalogJobs
 from core.catalog.service import CatalogService, CatalogSettings
-from core.persistence import migrate
 from core.persistence.database import Database
 from core.requests import RequestContext
 from core.schema import ResourceSchemas
-from tests.conftest import BACKENDS, PG_URL
+from tests.conftest import BACKENDS, private_database
 
 ENTRIES = [{"kind": "category", "id": "cat-recovered", "document": {"name": "Recovered"}}]
 
@@ -82,22 +79,8 @@ def private(
 ) -> Iterator[tuple[CatalogService, str]]:
     """A catalog on a database of its own: the e2e apps of this test process run a job runner
     on the shared one, which would take the job first. Yields the service and its search path."""
-    search_path = ""
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path}/jobs.db")
-    else:
-        search_path = f"j_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(str(PG_URL))
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{search_path}"')
-        db = Database(str(PG_URL), connect_args={"options": f"-csearch_path={search_path}"})
-    migrate.upgrade(db)
-    yield CatalogService(db, schemas, CatalogSettings(strict=True)), search_path
-    db.dispose()
-    if search_path:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{search_path}" CASCADE')
-        admin.dispose()
+    with private_database(request.param, tmp_path) as (db, search_path):
+        yield CatalogService(db, schemas, CatalogSettings(strict=True)), search_path
 
 
 def status(catalog: CatalogService, job_id: str) -> str:
