@@ -39,42 +39,20 @@ def schemas() -> ResourceSchemas:
     return ResourceSchemas(openapi.load("tmf620")["components"]["schemas"])
 
 
-@pytest.fixture(scope="session")
-def pg_schema() -> Iterator[str]:
-    """A private PostgreSQL schema for this test process (xdist workers do not collide)."""
-    assert PG_URL
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{name}"')
-    db = Database(PG_URL, connect_args={"options": f"-csearch_path={name}"})
-    migrate.upgrade(db)
-    db.dispose()
-    yield name
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')
-    engine.dispose()
-
-
 @pytest.fixture(scope="session", params=BACKENDS)
 def database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Database]:
-    """One migrated database per back end for the whole session."""
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path_factory.mktemp('db')}/tmf.db")
-        migrate.upgrade(database)
-    else:
-        schema = request.getfixturevalue("pg_schema")
-        database = Database(str(PG_URL), connect_args={"options": f"-csearch_path={schema}"})
-    yield database
-    database.dispose()
+    """One migrated database per back end for the whole session (on PostgreSQL a schema of
+    this test process: xdist workers do not collide)."""
+    with private_database(request.param, tmp_path_factory.mktemp("db")) as (found, _):
+        yield found
 
 
 @contextlib.contextmanager
 def private_database(backend: str, folder: pathlib.Path) -> Iterator[tuple[Database, str]]:
-    """A migrated database of its own, and its PostgreSQL search path ('' on SQLite): for tests
-    whose worker processes must not meet the workers of the session's shared database."""
+    """A migrated database of its own, and its PostgreSQL search path ('' on SQLite); also for
+    tests whose worker processes must not meet the workers of the session's shared database."""
     search_path = ""
     if backend == "sqlite":
         private = Database(f"sqlite:///{folder}/private.db")

@@ -15,7 +15,8 @@ from core.persistence.ordering import (
     OrderRepository,
     TimelineRepository,
 )
-from core.persistence.repositories import CatalogRepository, JobRepository, OutboxRepository
+from core.persistence.outbox import OutboxRepository
+from core.persistence.repositories import CatalogRepository, JobRepository
 
 
 class UnitOfWork:
