@@ -96,6 +96,28 @@ _SAVE = (
 )
 
 
+# The worker's hot statements, built once.
+_OF_ORDERS = (
+    sa.select(*_LIGHT, _T.c.request["product_id"].as_string().label("product_id"))
+    .where(_T.c.order_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(_T.c.seq)
+)
+_EXPIRED = (
+    sa.select(_T)
+    .where(_T.c.status == RUNNING, _T.c.lease_until < sa.bindparam("now"))
+    .order_by(_T.c.due_at)
+    .limit(sa.bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_DUE = (
+    sa.select(_T)
+    .where(_T.c.status == READY, _T.c.due_at <= sa.bindparam("now"))
+    .order_by(_T.c.due_at)
+    .limit(sa.bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+
+
 class TaskRepository:
     """The plan of every order: one row per task, claimed by workers with SKIP LOCKED."""
 
@@ -118,11 +140,7 @@ class TaskRepository:
         ``request`` holds only the product id and ``result`` is not read (what progress needs;
         ``save`` leaves both as they are)."""
         found: dict[str, list[Task]] = {order_id: [] for order_id in order_ids}
-        rows = self._db.execute(
-            sa.select(*_LIGHT, _T.c.request["product_id"].as_string().label("product_id"))
-            .where(_T.c.order_id.in_(sorted(order_ids)))
-            .order_by(_T.c.seq)
-        )
+        rows = self._db.execute(_OF_ORDERS, {"ids": sorted(order_ids)})
         for row in rows:
             task = _task(row, light=True)
             if row.product_id is not None:
@@ -159,20 +177,8 @@ class TaskRepository:
         """
         # Two index scans (status, due_at), each skipping what other workers hold: a task
         # taken over first, then due ones. One OR'ed query would scan and sort the table.
-        expired = self._db.execute(
-            sa.select(_T)
-            .where(_T.c.status == RUNNING, _T.c.lease_until < now)
-            .order_by(_T.c.due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
-        due = self._db.execute(
-            sa.select(_T)
-            .where(_T.c.status == READY, _T.c.due_at <= now)
-            .order_by(_T.c.due_at)
-            .limit(limit - len(expired))
-            .with_for_update(skip_locked=True)
-        ).all()
+        expired = self._db.execute(_EXPIRED, {"now": now, "limit": limit}).all()
+        due = self._db.execute(_DUE, {"now": now, "limit": limit - len(expired)}).all()
         rows = [*expired, *due]
         if not rows:
             return []
