@@ -31,7 +31,11 @@ def _container(show: bool = True) -> Container:
     settings = Settings()
     if show:
         typer.echo(f"settings:\n{settings.describe()}", err=True)
-    return build_container(settings)
+    try:
+        return build_container(settings)
+    except ValueError as error:  # e.g. an adapter that cannot be found or lacks its settings
+        typer.echo(f"cannot start: {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _is_empty(container: Container) -> bool:
