@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Protocol
 
@@ -9,8 +10,12 @@ import pytest
 
 from adapters.http.tmf641 import Tmf641Provisioning
 from adapters.simulated import Behaviour, Ledger, SimulatedProvisioning, Simulation
-from core.ports import OutcomeStatus, ProvisioningPort, TaskRequest
+from core.fulfillment.orchestrator import FulfillmentSettings, Orchestrator
+from core.ordering.service import OrderingService
+from core.ports import FulfillmentSystems, OutcomeStatus, ProvisioningPort, TaskRequest
+from core.requests import RequestContext
 from tests.fakes.tmf641 import ProvisioningSystem
+from tests.orders import add, order
 
 
 class Knobs(Protocol):
@@ -168,3 +173,30 @@ def test_tmf641_a_system_that_is_not_there_is_retryable() -> None:
     port = Tmf641Provisioning("http://127.0.0.1:9/tmf-api/serviceOrdering/v4", timeout=1)
     assert port.activate(ask("k10")).status == OutcomeStatus.RETRYABLE
     assert port.status("k10").status == OutcomeStatus.RETRYABLE
+
+
+def test_orders_fulfilled_through_a_flaky_tmf641_system_provision_each_service_once(
+    ordering: OrderingService,
+    systems: FulfillmentSystems,
+    fake_tmf641: ProvisioningSystem,
+    order_ctx: RequestContext,
+) -> None:
+    over_http = dataclasses.replace(
+        systems, provisioning=Tmf641Provisioning(fake_tmf641.url, timeout=0.5)
+    )
+    worker = Orchestrator(ordering.db, over_http, FulfillmentSettings(backoff_seconds=0))
+    fake_tmf641.lose_answers = 2  # carried out, the answer lost
+    fake_tmf641.refuse += [503, 503]  # busy, nothing done
+    placed, _ = ordering.place(
+        order(
+            "cust-carol", add("1", "po-mobile-s"), add("2", "po-fibre-300", installationAddress="x")
+        ),
+        order_ctx,
+    )
+    worker.run_until_idle()
+    assert ordering.get(placed.id).state == "completed"
+    keys = {k for k in fake_tmf641.orders if k.startswith(placed.id)}
+    assert len(keys) == 3  # voice and data for the mobile line, the fibre access
+    assert all(fake_tmf641.created[k] == 1 for k in keys)
+    posts = [h["Idempotency-Key"] for h in fake_tmf641.headers]
+    assert len(posts) == 3 + 2  # each service once, plus the two refused while busy
