@@ -126,9 +126,9 @@ def plan(
         contracts[item_id] = covered + agreements
         billed = facts.billed(offering, prices)
         if action == "add":
-            after = [crm]
-            if agreements:
-                after = [planner.add(item_id, "clm.create_contract", after, base, agreements[0])]
+            after = [
+                planner.add(item_id, "clm.create_contract", [crm], base, a) for a in agreements
+            ] or [crm]
             provisioned = [
                 planner.add(item_id, "provisioning.activate", after, base, s) for s in services
             ]
@@ -146,6 +146,6 @@ def plan(
             ] or [crm]
             if billed:
                 after = [planner.add(item_id, "billing.stop", after, base)]
-            if agreements:
-                planner.add(item_id, "clm.cancel_contract", after, base, agreements[0])
+            for agreement in agreements:
+                planner.add(item_id, "clm.cancel_contract", after, base, agreement)
     return planner.tasks
