@@ -249,7 +249,7 @@ class Orchestrator:
                     task = current.get(claimed.id)
                     if task is None or not _still_ours(task, claimed):
                         continue
-                    task.request = claimed.request  # read light; its undo copies it
+                    task.request, task.result = claimed.request, claimed.result  # read light
                     cancelling = order.state == "pendingCancellation" and task.compensates is None
                     for undo in self._apply(task, outcome, now_dt, cancelling):
                         touched += compensation.put_first(undo, tasks + added)
@@ -286,6 +286,15 @@ class Orchestrator:
             return []
         if cancelling and status != OutcomeStatus.UNKNOWN:
             task.status, task.finished_at, task.reason = CANCELLED, at, "order cancelled"
+            return []
+        if status == OutcomeStatus.UNKNOWN and outcome.reference:
+            # The system has the request (it named it) and is still at work: not a failure,
+            # so no attempt is spent; its status is asked again, less and less often.
+            polls = int((task.result or {}).get("polls", 0)) + 1
+            task.check_first, task.status = True, READY
+            task.result = {"reference": outcome.reference, "polls": polls}
+            task.reason = f"in progress at the system: {outcome.detail}"
+            task.due_at = format_utc(now + self.backoff(polls))
             return []
         task.attempts += 1
         task.reason = outcome.detail or status.value

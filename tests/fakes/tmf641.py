@@ -18,12 +18,13 @@ class ProvisioningSystem:
     def __init__(self) -> None:
         self.orders: dict[str, dict[str, Any]] = {}
         self.created: Counter[str] = Counter()  # side effects per externalId
+        self.polls_left: Counter[str] = Counter()
         self.headers: list[dict[str, str]] = []
         self.delay = 0.0  # seconds before each answer to a POST
         self.refuse: list[int] = []  # status codes to answer next, doing nothing (e.g. 503)
         self.lose_answers = 0  # next N POSTs are carried out but the connection drops
         self.reject = 0  # next N POSTs are rejected with 400
-        self.in_progress = False  # new orders stay inProgress until the next status query
+        self.in_progress_polls = 0  # new orders stay inProgress for this many status queries
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -45,8 +46,9 @@ class ProvisioningSystem:
             key = str(body.get("externalId"))
             if key not in self.orders:
                 self.created[key] += 1
-                state = "inProgress" if self.in_progress else "completed"
+                state = "inProgress" if self.in_progress_polls else "completed"
                 self.orders[key] = dict(body, id=uuid.uuid4().hex, state=state)
+                self.polls_left[key] = self.in_progress_polls
             return self.orders[key]
 
     def find(self, key: str) -> list[dict[str, Any]]:
@@ -55,7 +57,9 @@ class ProvisioningSystem:
             if order is None:
                 return []
             if order["state"] == "inProgress":
-                order["state"] = "completed"
+                self.polls_left[key] -= 1
+                if self.polls_left[key] <= 0:
+                    order["state"] = "completed"
                 return [dict(order, state="inProgress")]
             return [order]
 

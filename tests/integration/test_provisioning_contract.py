@@ -162,7 +162,7 @@ def test_tmf641_slow_answers_are_unknown_and_work_in_progress_is_reconciled(
     fake_tmf641.delay = 1.0
     assert port.activate(ask("k8")).status == OutcomeStatus.UNKNOWN  # timed out waiting
     fake_tmf641.delay = 0
-    fake_tmf641.in_progress = True
+    fake_tmf641.in_progress_polls = 1
     assert port.activate(ask("k9")).status == OutcomeStatus.UNKNOWN  # accepted, not done yet
     assert port.status("k9").status == OutcomeStatus.UNKNOWN
     assert port.status("k9").status == OutcomeStatus.DONE
@@ -200,3 +200,27 @@ def test_orders_fulfilled_through_a_flaky_tmf641_system_provision_each_service_o
     assert all(fake_tmf641.created[k] == 1 for k in keys)
     posts = [h["Idempotency-Key"] for h in fake_tmf641.headers]
     assert len(posts) == 3 + 2  # each service once, plus the two refused while busy
+
+
+def test_work_in_progress_at_the_system_is_waited_for_without_spending_attempts(
+    ordering: OrderingService,
+    systems: FulfillmentSystems,
+    fake_tmf641: ProvisioningSystem,
+    order_ctx: RequestContext,
+) -> None:
+    over_http = dataclasses.replace(
+        systems, provisioning=Tmf641Provisioning(fake_tmf641.url, timeout=2)
+    )
+    settings = FulfillmentSettings(backoff_seconds=0, max_attempts=2)
+    worker = Orchestrator(ordering.db, over_http, settings)
+    fake_tmf641.in_progress_polls = 5  # a field engineer: more checks than attempts allowed
+    fibre = add("1", "po-fibre-300", installationAddress="1 Main St")
+    placed, _ = ordering.place(order("cust-carol", fibre), order_ctx)
+    worker.run_until_idle()
+    assert ordering.get(placed.id).state == "completed"
+    with ordering.db.uow(write=False) as uow:
+        (task,) = [t for t in uow.tasks.of_order(placed.id) if t.port == "provisioning"]
+        calls = [a for a in uow.attempts.of_order(placed.id) if a.task_id == task.id]
+    assert task.attempts == 0 and task.status == "done"
+    assert [c.call for c in calls] == ["operation"] + ["status"] * 6  # 5 in progress, done
+    assert fake_tmf641.created[task.id] == 1
