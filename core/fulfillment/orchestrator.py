@@ -28,7 +28,7 @@ from core.fulfillment.model import (
     Attempt,
     Task,
 )
-from core.fulfillment.progress import Progress, advance, held_reason
+from core.fulfillment.progress import advance
 from core.fulfillment.recording import OrderWriter, undo_task
 from core.ordering.model import ProductOrder, Stamp
 from core.persistence.database import Database
@@ -369,6 +369,3 @@ def _load_facts(uow: UnitOfWork, orders: list[ProductOrder]) -> CatalogFacts:
         if product.offering_id and product.offering_id not in facts.offerings:
             add({"id": product.offering_id}, None)
     return facts
-
-
-__all__ = ["FulfillmentSettings", "Orchestrator", "Progress", "held_reason"]

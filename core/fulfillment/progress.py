@@ -35,10 +35,8 @@ class Progress:
 
     changed: list[Task] = field(default_factory=list)
     completed_items: list[str] = field(default_factory=list)
-    failed_items: list[str] = field(default_factory=list)
     order_moved: bool = False
     items_moved: bool = False
-    newly_held: list[Task] = field(default_factory=list)
     cancelled: bool = False
 
 
@@ -122,7 +120,6 @@ def advance(order: ProductOrder, tasks: list[Task], stamp: Stamp) -> Progress:
         if target == "completed":
             progress.completed_items.append(item_id)
         elif target == "failed":
-            progress.failed_items.append(item_id)
             for task in own:
                 if task.status in (WAITING, READY, HELD):
                     task.status, task.reason = CANCELLED, "its item failed"
@@ -154,8 +151,3 @@ def _settle_cancellation(
     order.document["cancellationDate"] = stamp.at
     order.state_changes[-1] = copy.deepcopy(order.document)
     progress.order_moved = progress.items_moved = progress.cancelled = True
-
-
-def held_reason(tasks: list[Task]) -> str:
-    """Why an order is held: the reason of each task on hold."""
-    return "; ".join(f"{t.id}: {t.reason}" for t in tasks if t.status == HELD)

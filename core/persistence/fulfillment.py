@@ -148,17 +148,10 @@ class TaskRepository:
             found[row.order_id].append(task)
         return found
 
-    def has_plan(self, order_id: str) -> bool:
-        found = self._db.execute(sa.select(_T.c.seq).where(_T.c.order_id == order_id).limit(1))
-        return found.first() is not None
-
-    def get(self, task_id: str, lock: bool = False) -> Task | None:
+    def get(self, task_id: str) -> Task | None:
         """By task id, or by its number (``seq``, what the repair queue shows)."""
         key = _T.c.seq == int(task_id) if task_id.isdigit() else _T.c.task_id == task_id
-        statement = sa.select(_T).where(key)
-        if lock:
-            statement = statement.with_for_update()
-        row = self._db.execute(statement).first()
+        row = self._db.execute(sa.select(_T).where(key)).first()
         return _task(row) if row else None
 
     def save(self, tasks: list[Task]) -> None:
