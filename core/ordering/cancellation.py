@@ -105,7 +105,7 @@ class CancellationService(UseCases[CancelRequest]):
             )
             request.move("terminatedWithError")
         elif order.state in STARTED:
-            self._compensate(uow, request, order, stamp, ctx)
+            self._compensate(uow, request, order, reason, stamp, ctx)
             return
         else:
             request.document["stateReason"] = (
@@ -127,6 +127,7 @@ class CancellationService(UseCases[CancelRequest]):
         uow: UnitOfWork,
         request: CancelRequest,
         order: ProductOrder,
+        reason: str,
         stamp: Stamp,
         ctx: RequestContext,
     ) -> None:
@@ -145,13 +146,10 @@ class CancellationService(UseCases[CancelRequest]):
         uow.cancels.add(request, stamp.at)
         self.emit(uow, KIND, "StateChange", request.state_changes[-1], stamp.at, ctx)
         request.state_changes.clear()
-        order.document["cancellationReason"] = request.document.get("cancellationReason") or (
-            "cancelled on request"
-        )
+        order.document["cancellationReason"] = reason
         changed, undo = compensation.begin(order, tasks, stamp)
         progress = advance(order, tasks + undo, stamp)
-        progress.changed.extend(t for t in changed if t not in progress.changed)
         uow.tasks.add(undo)
         writer = OrderWriter(uow, self.ids)
-        writer.store(order, tasks + undo, progress, stamp)
+        writer.store(order, tasks + undo, progress, stamp, changed)
         writer.flush(stamp.at)
