@@ -143,3 +143,38 @@ class FulfillmentSystems:
 
     def port(self, name: str) -> Any:
         return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One HTTP POST of an event body to a subscriber, at an address the guard vetted."""
+
+    url: str
+    host: str
+    address: str
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class NotificationResult:
+    """The subscriber's status code, or why no answer came (refused, timed out, ...)."""
+
+    status: int | None
+    error: str | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class NotificationSender(Protocol):
+    """Posts notifications to subscribers; never follows a redirect. Thread-safe."""
+
+    def send(self, notification: Notification, timeout: float) -> NotificationResult: ...
+
+
+class EventPublisher(Protocol):
+    """Publishes outbox events to a broker, each deduplicated there by its event id."""
+
+    def publish(self, events: list[Any]) -> None: ...

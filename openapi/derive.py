@@ -10,6 +10,7 @@ Run ``python -m openapi.derive --reference ../shared/tmf-reference`` to regenera
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import pathlib
 import re
@@ -34,9 +35,9 @@ TARGETS = {
     },
 }
 
-# Paths of the reference that we deliberately do not serve (yet); each is listed with its
-# reason in docs/decisions.md so the drift test accepts it.
-EXCLUDED_PATH_PREFIXES = ("/listener/", "/hub")
+# Paths of the reference that we deliberately do not serve; each is listed with its reason in
+# docs/decisions.md so the drift test accepts it.
+EXCLUDED_PATH_PREFIXES = ("/listener/",)
 
 
 def _ref(name: str) -> str:
@@ -189,6 +190,28 @@ def _add_links(paths: dict[str, Any]) -> None:
             created["links"] = links
 
 
+def _retrieve_listener(paths: dict[str, Any]) -> None:
+    """Our extension: ``GET /hub/{id}`` shows a subscription (the standard has only DELETE)."""
+    hub = paths.get("/hub/{id}")
+    if hub is None:
+        return
+    delete = copy.deepcopy(hub["delete"])  # a copy, or YAML writes anchors
+    hub["get"] = {
+        "operationId": "retrieveListener",
+        "tags": delete["tags"],
+        "summary": words.operation_summary("retrieveListener"),
+        "description": words.operation_text("retrieveListener", "hub"),
+        "parameters": delete["parameters"],
+        "responses": {
+            "200": {
+                "description": words.status_text("200"),
+                "content": {"application/json": {"schema": {"$ref": _ref("EventSubscription")}}},
+            },
+            **{k: v for k, v in delete["responses"].items() if k != "204"},
+        },
+    }
+
+
 def derive(reference: dict[str, Any], target: dict[str, str]) -> dict[str, Any]:
     """Build our OpenAPI 3.0 document from the reference document's structure."""
     paths: dict[str, Any] = {}
@@ -196,6 +219,7 @@ def derive(reference: dict[str, Any], target: dict[str, str]) -> dict[str, Any]:
         if path.startswith(EXCLUDED_PATH_PREFIXES):
             continue
         paths[path] = {m: _operation(path, m, op) for m, op in ops.items()}
+    _retrieve_listener(paths)
     _add_links(paths)
     base = reference["basePath"].rstrip("/")
     tags = list(dict.fromkeys(_resource_of(p) for p in paths))

@@ -49,7 +49,14 @@ _VERBS = {
         "Subscribe to events",
         "Registers a callback that receives this API's notifications.",
     ),
-    "unregisterListener": ("Unsubscribe", "Removes an event subscription."),
+    "unregisterListener": (
+        "Unsubscribe",
+        "Removes an event subscription; nothing more is sent to its callback.",
+    ),
+    "retrieveListener": (
+        "Show a subscription",
+        "Shows an event subscription (an extension: the standard defines no read of it).",
+    ),
 }
 
 DEFINITIONS = {
@@ -192,6 +199,8 @@ JSON_PATCH_OPERATION: dict[str, Any] = {
 
 
 def _split(operation_id: str) -> tuple[str, str]:
+    if operation_id in _VERBS:  # operations with words of their own (the hub's)
+        return operation_id, ""
     match = re.match(r"(list|create|retrieve|patch|delete)(\w+)", operation_id)
     if not match:
         return operation_id, ""

@@ -7,6 +7,8 @@ from typing import Any
 
 from starlette.responses import Response
 
+from core.events.hub import Hub
+from core.events.queue import DeliveryQueue
 from core.fulfillment import evidence
 from core.fulfillment.fallout import FalloutService
 from core.persistence.database import Database
@@ -16,9 +18,13 @@ from server import http
 class AdminHandlers:
     """Bound by operationId like the TMF handlers; each repair is a POST with who and why."""
 
-    def __init__(self, fallout: FalloutService, db: Database) -> None:
+    def __init__(
+        self, fallout: FalloutService, db: Database, deliveries: DeliveryQueue, hub: Hub
+    ) -> None:
         self.fallout = fallout
         self.db = db
+        self.deliveries = deliveries
+        self.hub = hub
 
     def resolve(self, operation_id: str) -> Callable[..., Response] | None:
         handlers: dict[str, Callable[..., Response]] = {
@@ -28,6 +34,11 @@ class AdminHandlers:
             "skipFallout": self.skip,
             "failFallout": self.fail,
             "retrieveOrderTimeline": self.timeline,
+            "listDeliveries": self.list_deliveries,
+            "retrieveDelivery": self.retrieve_delivery,
+            "replayDelivery": self.replay_delivery,
+            "replayDeliveries": self.replay_deliveries,
+            "listSubscriptions": self.list_subscriptions,
         }
         return handlers.get(operation_id)
 
@@ -57,3 +68,30 @@ class AdminHandlers:
 
     def timeline(self, id: str) -> Response:
         return http.json_response(evidence.timeline(self.db, id))
+
+    def list_deliveries(
+        self,
+        status: str | None = None,
+        subscriptionId: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> Response:
+        found, total = self.deliveries.page(status, subscriptionId, limit, offset)
+        status_code, headers = http.list_headers(total, len(found))
+        return http.json_response([d.view() for d in found], status_code, headers)
+
+    def retrieve_delivery(self, id: str) -> Response:
+        return http.json_response(self.deliveries.get(id).view())
+
+    def replay_delivery(self, id: str, body: dict[str, Any]) -> Response:
+        delivery = self.deliveries.replay(id, body["actor"], body["reason"])
+        return http.json_response(delivery.view())
+
+    def replay_deliveries(self, body: dict[str, Any]) -> Response:
+        count = self.deliveries.replay_all(
+            body.get("subscriptionId"), body["actor"], body["reason"]
+        )
+        return http.json_response({"replayed": count})
+
+    def list_subscriptions(self) -> Response:
+        return http.json_response([s.view() for s in self.hub.all()])

@@ -24,11 +24,17 @@ from starlette.responses import Response
 
 import openapi
 from adapters.files import EXPORT_ROUTE, LocalCatalogFiles
+from adapters.http.webhook import HttpNotificationSender
 from adapters.registry import AdapterContext, load_systems
 from core.catalog.jobs import CatalogJobs
 from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
 from core.catalog.service import CatalogService, CatalogSettings
 from core.errors import DomainError
+from core.events.callbacks import CallbackGuard
+from core.events.delivery import DeliverySettings
+from core.events.dispatcher import Dispatcher
+from core.events.hub import Hub
+from core.events.queue import DeliveryQueue
 from core.fulfillment.fallout import FalloutService
 from core.fulfillment.orchestrator import FulfillmentSettings, Orchestrator
 from core.ordering.cancellation import CancellationService
@@ -39,11 +45,14 @@ from core.schema import ResourceSchemas
 from server import errors, http
 from server.admin import AdminHandlers
 from server.background import BackgroundLoop, JobRunner
+from server.hub import HubHandlers
 from server.metrics import Metrics
 from server.settings import Settings
 from server.validation import NamingParameterValidator
+from tmf620 import BASE_PATH as CATALOG_PATH
 from tmf620.handlers import CatalogHandlers
 from tmf620.jobs import JobHandlers, export_file_route
+from tmf622 import BASE_PATH as ORDERING_PATH
 from tmf622.handlers import CancelHandlers, OrderHandlers
 
 log = logging.getLogger("tmf.app")
@@ -65,6 +74,9 @@ class Container:
     orchestrator: Orchestrator
     fallout: FalloutService
     metrics: Metrics
+    hub: Hub
+    dispatcher: Dispatcher
+    deliveries: DeliveryQueue
     files: LocalCatalogFiles | None = None
     jobs: CatalogJobs | None = None
 
@@ -154,6 +166,24 @@ def build_orchestrator(settings: Settings, db: Database, metrics: Metrics) -> Or
     )
 
 
+def build_dispatcher(settings: Settings, db: Database, guard: CallbackGuard) -> Dispatcher:
+    """Hub delivery over HTTP with the configured retry policy."""
+    return Dispatcher(
+        db,
+        HttpNotificationSender(settings.delivery_in_flight),
+        guard,
+        DeliverySettings(
+            max_attempts=settings.delivery_max_attempts,
+            backoff_seconds=settings.delivery_backoff_seconds,
+            backoff_cap_seconds=settings.delivery_backoff_cap_seconds,
+            timeout_seconds=settings.delivery_timeout_seconds,
+            per_subscriber=settings.delivery_per_subscriber,
+            in_flight=settings.delivery_in_flight,
+            lease_seconds=settings.delivery_timeout_seconds * 2 + 10,
+        ),
+    )
+
+
 def build_container(settings: Settings, db: Database | None = None) -> Container:
     """Everything the settings describe; ``db`` replaces the configured database (tests)."""
     db = db or Database(settings.database_url)
@@ -165,15 +195,20 @@ def build_container(settings: Settings, db: Database | None = None) -> Container
         strict=strict, lifecycle=lifecycle, point_of_no_return=settings.point_of_no_return
     )
     metrics = Metrics(db, settings.stuck_after_seconds)
+    guard = CallbackGuard(settings.callback_allowlist)
+    ordering = OrderingService(db, order_schemas, ordering_settings)
     return Container(
         settings,
         db,
         CatalogService(db, catalog_schemas, CatalogSettings(strict=strict, lifecycle=lifecycle)),
-        OrderingService(db, order_schemas, ordering_settings),
+        ordering,
         CancellationService(db, order_schemas, ordering_settings),
         build_orchestrator(settings, db, metrics),
         FalloutService(db),
         metrics,
+        Hub(db, guard),
+        build_dispatcher(settings, db, guard),
+        DeliveryQueue(db, ordering.now),
     )
 
 
@@ -189,6 +224,9 @@ def create_app(
     worker = BackgroundLoop(
         "tmf-worker", lambda: orchestrator.run_once() > 0, settings.worker_poll_seconds
     )
+    dispatcher = BackgroundLoop(
+        "tmf-dispatcher", container.dispatcher.step, settings.dispatch_poll_seconds
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -200,7 +238,10 @@ def create_app(
             runner.start()
         if settings.run_worker:
             worker.start()
+            dispatcher.start()
         yield
+        dispatcher.stop()
+        container.dispatcher.close()
         worker.stop()
         runner.stop()
 
@@ -214,12 +255,16 @@ def create_app(
         "tmf620": OperationResolver(
             CatalogHandlers(container.catalog, settings.public_base_url),
             JobHandlers(container.jobs, runner, settings.public_base_url),
+            HubHandlers(container.hub, "tmf620", CATALOG_PATH, settings.public_base_url),
         ),
         "tmf622": OperationResolver(
             OrderHandlers(container.ordering, settings.public_base_url),
             CancelHandlers(container.cancellation, settings.public_base_url),
+            HubHandlers(container.hub, "tmf622", ORDERING_PATH, settings.public_base_url),
         ),
-        "admin": OperationResolver(AdminHandlers(container.fallout, container.db)),
+        "admin": OperationResolver(
+            AdminHandlers(container.fallout, container.db, container.deliveries, container.hub)
+        ),
     }
     for api, resolver in apis.items():
         app.add_api(

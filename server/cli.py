@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import pathlib
 import sys
@@ -113,7 +114,7 @@ def worker(
         0, min=0, help="Loops in this process (default TMF_WORKER_THREADS); they overlap waits."
     ),
 ) -> None:
-    """Run the fulfillment worker: release accepted orders and carry out their tasks.
+    """Run the worker: fulfil accepted orders and deliver events to hub subscribers.
 
     Any number may run against one PostgreSQL database (tasks are claimed with SKIP LOCKED);
     SQLite takes one.
@@ -125,9 +126,12 @@ def worker(
     container = _container()
     migrations.upgrade(container.db)
     orchestrator = container.orchestrator
+    dispatcher = container.dispatcher
     typer.echo(f"worker {orchestrator.worker} started", err=True)
     if once:
         orchestrator.run_until_idle()
+        dispatcher.run_until_idle()
+        dispatcher.close()
         return
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -141,11 +145,15 @@ def worker(
         )
         for n in range(count)
     ]
+    loops.append(
+        BackgroundLoop("tmf-dispatcher", dispatcher.step, container.settings.dispatch_poll_seconds)
+    )
     for loop in loops:
         loop.start()
     stop.wait()
     for loop in loops:
         loop.stop()
+    dispatcher.close()
     typer.echo("worker stopped", err=True)
 
 
@@ -213,6 +221,84 @@ def fallout_skip(
 def fallout_fail(task: str, reason: str = REASON, actor: str | None = ACTOR) -> None:
     """Fail a held task: its item fails, the order ends partial or failed."""
     _repair("fail", task, reason, actor, None)
+
+
+deliveries_cli = typer.Typer(no_args_is_help=True, help="Hub deliveries and dead letters.")
+cli.add_typer(deliveries_cli, name="deliveries")
+
+
+@deliveries_cli.command("list")
+def deliveries_list(
+    status: str | None = typer.Option(None, help="pending, delivered or dead (dead letters)."),
+    subscription: str | None = typer.Option(None, help="Only this subscription's."),
+    limit: int = typer.Option(100, help="At most this many."),
+) -> None:
+    """Deliveries, oldest first: number, status, attempts, event, subscriber, last error."""
+    from core.errors import DomainError
+
+    try:
+        found, total = _container(show=False).deliveries.page(status, subscription, limit)
+    except DomainError as error:
+        typer.echo(f"refused: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    for d in found:
+        typer.echo(
+            f"{d.seq}\t{d.status}\t{d.attempts}\t{d.event_type}\t{d.stream}\t"
+            f"{d.subscription_id}\t{d.last_error or ''}"
+        )
+    typer.echo(f"{total} delivery(ies)", err=True)
+
+
+@deliveries_cli.command("replay")
+def deliveries_replay(
+    delivery: str | None = typer.Argument(None, help="The delivery number; omit with --all."),
+    every: bool = typer.Option(False, "--all", help="Every dead letter (of --subscription)."),
+    subscription: str | None = typer.Option(None, help="With --all: only this subscription's."),
+    reason: str = REASON,
+    actor: str | None = ACTOR,
+) -> None:
+    """Send dead-lettered deliveries again, in their original order."""
+    from core.errors import DomainError
+
+    if (delivery is None) == (not every):
+        typer.echo("give a delivery number or --all", err=True)
+        raise typer.Exit(2)
+    queue = _container(show=False).deliveries
+    try:
+        if delivery is not None:
+            queue.replay(delivery, _actor(actor), reason)
+            typer.echo(f"delivery {delivery} is pending again")
+        else:
+            count = queue.replay_all(subscription, _actor(actor), reason)
+            typer.echo(f"{count} delivery(ies) pending again")
+    except DomainError as error:
+        typer.echo(f"refused: {error.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+events_cli = typer.Typer(no_args_is_help=True, help="Watch events: as a hub subscriber or on NATS.")
+cli.add_typer(events_cli, name="events")
+
+
+@events_cli.command("listen")
+def events_listen(
+    port: int = typer.Option(9000, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    secret: str | None = typer.Option(None, help="Check each HMAC signature with this secret."),
+    raw: bool = typer.Option(False, "--json", help="Print each whole event body as JSON."),
+) -> None:
+    """A hub subscriber: subscribe http://HOST:PORT (POST /hub) and watch events arrive."""
+    import json
+
+    from server.listener import Listener, describe
+
+    def show(path: str, body: dict[str, object], headers: dict[str, str]) -> None:
+        typer.echo(json.dumps(body) if raw else describe(path, body))
+
+    listener = Listener(host, port, show, secret)
+    typer.echo(f"listening on http://{host}:{listener.port} (Ctrl-C to stop)", err=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        listener.serve_forever()
 
 
 @cli.command()

@@ -47,6 +47,18 @@ class Settings(BaseSettings):
     # Loops per `tmf-adapter worker` process: while one waits on the database, another works.
     worker_threads: int = Field(2, alias="TMF_WORKER_THREADS", ge=1, le=64)
 
+    # events: hub deliveries and the broker
+    callback_allowlist: str = Field("", alias="TMF_CALLBACK_ALLOWLIST")
+    delivery_max_attempts: int = Field(8, alias="TMF_DELIVERY_MAX_ATTEMPTS", ge=1)
+    delivery_backoff_seconds: float = Field(1, alias="TMF_DELIVERY_BACKOFF_SECONDS", ge=0)
+    delivery_backoff_cap_seconds: float = Field(300, alias="TMF_DELIVERY_BACKOFF_CAP_SECONDS", gt=0)
+    delivery_timeout_seconds: float = Field(5, alias="TMF_DELIVERY_TIMEOUT_SECONDS", gt=0)
+    delivery_per_subscriber: int = Field(8, alias="TMF_DELIVERY_PER_SUBSCRIBER", ge=1, le=256)
+    delivery_in_flight: int = Field(64, alias="TMF_DELIVERY_IN_FLIGHT", ge=1, le=1024)
+    dispatch_poll_seconds: float = Field(0.1, alias="TMF_DISPATCH_POLL_SECONDS", gt=0)
+    nats_url: str | None = Field(None, alias="TMF_NATS_URL")
+    nats_stream: str = Field("TMF_EVENTS", alias="TMF_NATS_STREAM")
+
     def adapters(self) -> dict[str, str]:
         """Port -> adapter name."""
         return {
@@ -69,9 +81,9 @@ class Settings(BaseSettings):
         return {h.strip() for h in self.import_allowed_hosts.split(",") if h.strip()}
 
     def describe(self) -> str:
-        """One line per setting, with any password in the database URL masked."""
+        """One line per setting, with any password in a URL masked."""
         values = self.model_dump()
-        for name in ("database_url", "simulator_database_url"):
+        for name in ("database_url", "simulator_database_url", "nats_url"):
             if values[name]:
                 values[name] = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", values[name])
         if values["provisioning_authorization"]:

@@ -121,6 +121,9 @@ ORDER_SIDE = (
     "fulfillment_task",
     "task_attempt",
     "fulfillment_action",
+    "event_subscription",
+    "event_delivery",
+    "inbox",
 )
 _demo_state: dict[int, tuple[int, int]] = {}  # database -> (generation, rows) after seeding
 

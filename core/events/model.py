@@ -25,6 +25,7 @@ class DomainEvent:
     occurred_at: str
     correlation_id: str | None
     payload: dict[str, Any]
+    seq: int | None = None  # its place in the outbox, once written
 
 
 def event_type(resource_kind: str, change: Change) -> str:

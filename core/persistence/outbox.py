@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import builtins
+from typing import Any
+
 import sqlalchemy as sa
 
 from core.events.model import DomainEvent
 from core.persistence.tables import outbox
+
+# Held for a transaction by whoever turns events into deliveries, or publishes them, so one
+# process does each at a time, in outbox order (PostgreSQL; SQLite has one writer anyway).
+_LOCKS = {"fan-out": 622_620_001, "publish": 622_620_002}
+
+
+def _event(row: Any) -> DomainEvent:
+    return DomainEvent(
+        event_id=row.event_id,
+        event_type=row.event_type,
+        resource_kind=row.resource_kind,
+        resource_id=row.resource_id,
+        occurred_at=row.occurred_at,
+        correlation_id=row.correlation_id,
+        payload=row.payload,
+        seq=row.seq,
+    )
 
 
 class OutboxRepository:
@@ -39,22 +59,62 @@ class OutboxRepository:
 
     def list(
         self, resource_kind: str | None = None, resource_id: str | None = None
-    ) -> list[DomainEvent]:
+    ) -> builtins.list[DomainEvent]:
         """Events in the order they were written, optionally for one resource."""
         statement = sa.select(outbox).order_by(outbox.c.seq)
         if resource_kind is not None:
             statement = statement.where(outbox.c.resource_kind == resource_kind)
         if resource_id is not None:
             statement = statement.where(outbox.c.resource_id == resource_id)
-        return [
-            DomainEvent(
-                event_id=r.event_id,
-                event_type=r.event_type,
-                resource_kind=r.resource_kind,
-                resource_id=r.resource_id,
-                occurred_at=r.occurred_at,
-                correlation_id=r.correlation_id,
-                payload=r.payload,
+        return [_event(r) for r in self._db.execute(statement)]
+
+    def by_seq(self, seqs: builtins.list[int]) -> dict[int, DomainEvent]:
+        """Events by their place in the outbox."""
+        if not seqs:
+            return {}
+        rows = self._db.execute(sa.select(outbox).where(outbox.c.seq.in_(seqs)))
+        return {row.seq: _event(row) for row in rows}
+
+    def try_lock(self, purpose: str) -> bool:
+        """Whether this transaction may ``fan-out`` or ``publish`` now (another may be)."""
+        if self._db.dialect.name != "postgresql":
+            return True
+        statement = sa.text("SELECT pg_try_advisory_xact_lock(:key)")
+        return bool(self._db.execute(statement, {"key": _LOCKS[purpose]}).scalar_one())
+
+    def unsent(self, limit: int) -> builtins.list[DomainEvent]:
+        """The oldest events not yet turned into deliveries to hub subscribers."""
+        statement = (
+            sa.select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.seq).limit(limit)
+        )
+        return [_event(r) for r in self._db.execute(statement)]
+
+    def mark_sent(self, seqs: builtins.list[int], now: str) -> None:
+        if seqs:
+            self._db.execute(sa.update(outbox).where(outbox.c.seq.in_(seqs)).values(sent_at=now))
+
+    def unpublished(self, limit: int) -> builtins.list[DomainEvent]:
+        """The oldest events not yet published to the broker."""
+        statement = (
+            sa.select(outbox)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.seq)
+            .limit(limit)
+        )
+        return [_event(r) for r in self._db.execute(statement)]
+
+    def mark_published(self, seqs: builtins.list[int], now: str) -> None:
+        if seqs:
+            self._db.execute(
+                sa.update(outbox).where(outbox.c.seq.in_(seqs)).values(published_at=now)
             )
-            for r in self._db.execute(statement)
-        ]
+
+    def backlog(self) -> dict[str, int]:
+        """Events waiting to be fanned out and to be published (for metrics)."""
+        row = self._db.execute(
+            sa.select(
+                sa.func.count().filter(outbox.c.sent_at.is_(None)),
+                sa.func.count().filter(outbox.c.published_at.is_(None)),
+            )
+        ).one()
+        return {"unsent": int(row[0]), "unpublished": int(row[1])}

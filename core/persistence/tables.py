@@ -53,8 +53,23 @@ outbox = sa.Table(
     sa.Column("occurred_at", sa.String(24), nullable=False),
     sa.Column("correlation_id", sa.String(128)),
     sa.Column("payload", Document, nullable=False),
+    # When the dispatcher turned the event into deliveries to hub subscribers.
     sa.Column("sent_at", sa.String(24)),
+    # When the event was published to the broker (NATS), if one is configured.
+    sa.Column("published_at", sa.String(24)),
     sa.Index("ix_outbox_resource", "resource_kind", "resource_id", "seq"),
+    sa.Index(
+        "ix_outbox_unsent",
+        "seq",
+        postgresql_where=sa.text("sent_at IS NULL"),
+        sqlite_where=sa.text("sent_at IS NULL"),
+    ),
+    sa.Index(
+        "ix_outbox_unpublished",
+        "seq",
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    ),
 )
 
 job = sa.Table(
@@ -205,4 +220,46 @@ fulfillment_action = sa.Table(
     sa.Column("at", sa.String(24), nullable=False),
     sa.Column("result", Document),
     sa.Index("ix_fulfillment_action_order", "order_id", "seq"),
+)
+
+event_subscription = sa.Table(
+    "event_subscription",
+    metadata,
+    sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+    sa.Column("subscription_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("api", sa.String(20), nullable=False),
+    sa.Column("callback", sa.Text, nullable=False),
+    sa.Column("query", sa.Text),
+    sa.Column("secret", sa.Text),
+    sa.Column("created_at", sa.String(24), nullable=False),
+)
+
+event_delivery = sa.Table(
+    "event_delivery",
+    metadata,
+    sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+    sa.Column("subscription_id", sa.String(64), nullable=False),
+    sa.Column("outbox_seq", sa.BigInteger, nullable=False),
+    sa.Column("event_id", sa.String(64), nullable=False),
+    sa.Column("event_type", sa.String(100), nullable=False),
+    # The resource the event is about: deliveries of one stream to one subscriber go in order.
+    sa.Column("stream", sa.String(128), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("due_at", sa.String(24), nullable=False),
+    sa.Column("lease_until", sa.String(24)),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", sa.String(24), nullable=False),
+    sa.Column("delivered_at", sa.String(24)),
+    sa.UniqueConstraint("subscription_id", "event_id", name="uq_event_delivery"),
+    sa.Index("ix_event_delivery_due", "status", "due_at"),
+    sa.Index("ix_event_delivery_stream", "subscription_id", "stream", "outbox_seq"),
+)
+
+inbox = sa.Table(
+    "inbox",
+    metadata,
+    sa.Column("event_id", sa.String(128), primary_key=True),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("received_at", sa.String(24), nullable=False),
 )

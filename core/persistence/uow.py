@@ -7,6 +7,11 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from core.persistence.counts import CountCache
+from core.persistence.events import (
+    DeliveryRepository,
+    InboxRepository,
+    SubscriptionRepository,
+)
 from core.persistence.fulfillment import ActionRepository, AttemptRepository, TaskRepository
 from core.persistence.inventory import InventoryRepository
 from core.persistence.ordering import (
@@ -33,6 +38,9 @@ class UnitOfWork:
     tasks: TaskRepository
     attempts: AttemptRepository
     actions: ActionRepository
+    subscriptions: SubscriptionRepository
+    deliveries: DeliveryRepository
+    inbox: InboxRepository
 
     def __init__(
         self,
@@ -69,6 +77,9 @@ class UnitOfWork:
         self.tasks = TaskRepository(connection)
         self.attempts = AttemptRepository(connection)
         self.actions = ActionRepository(connection)
+        self.subscriptions = SubscriptionRepository(connection)
+        self.deliveries = DeliveryRepository(connection)
+        self.inbox = InboxRepository(connection)
         return self
 
     def commit(self) -> None:

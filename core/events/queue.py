@@ -1,0 +1,67 @@
+"""The delivery queue as operators see it: what is owed, what was dead-lettered, replay."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from core.errors import Conflict, InvalidRequest, NotFound
+from core.events.delivery import DEAD, Delivery
+from core.persistence.database import Database
+
+log = logging.getLogger("tmf.events")
+STATUSES = ("pending", "delivered", "dead")
+
+
+class DeliveryQueue:
+    """List and replay deliveries; a replay names who and why (kept with the delivery)."""
+
+    def __init__(self, db: Database, now: Callable[[], str]) -> None:
+        self.db = db
+        self.now = now
+
+    def page(
+        self,
+        status: str | None = None,
+        subscription_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[Delivery], int]:
+        if status is not None and status not in STATUSES:
+            raise InvalidRequest(f"status: one of {', '.join(STATUSES)}")
+        with self.db.uow(write=False, snapshot=True) as uow:
+            return uow.deliveries.page(status, subscription_id, limit, offset)
+
+    def get(self, delivery_id: str) -> Delivery:
+        found = None
+        if delivery_id.isdigit():
+            with self.db.uow(write=False) as uow:
+                found = uow.deliveries.get(int(delivery_id))
+        if found is None:
+            raise NotFound("delivery", delivery_id)
+        return found
+
+    def replay(self, delivery_id: str, actor: str, reason: str) -> Delivery:
+        """One dead letter back to pending (409 when it is not dead)."""
+        delivery = self.get(delivery_id)
+        if delivery.status != DEAD:
+            raise Conflict(f"delivery {delivery_id} is {delivery.status}, not dead")
+        self._replay([delivery.seq], None, actor, reason)
+        return self.get(delivery_id)
+
+    def replay_all(self, subscription_id: str | None, actor: str, reason: str) -> int:
+        """Every dead letter (of one subscriber); they go again in their original order."""
+        return self._replay(None, subscription_id, actor, reason)
+
+    def _replay(
+        self, seqs: list[int] | None, subscription_id: str | None, actor: str, reason: str
+    ) -> int:
+        if not actor.strip() or not reason.strip():
+            raise InvalidRequest("actor and reason are required")
+        with self.db.uow() as uow:
+            count = uow.deliveries.replay(
+                self.now(), seqs, subscription_id, f"replayed by {actor}: {reason}"
+            )
+            uow.commit()
+        log.info("%s replayed %s delivery(ies): %s", actor, count, reason)
+        return count
