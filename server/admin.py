@@ -11,6 +11,7 @@ from core.events.hub import Hub
 from core.events.queue import DeliveryQueue
 from core.fulfillment import evidence
 from core.fulfillment.fallout import FalloutService
+from core.fulfillment.notices import ProvisioningNotices
 from core.persistence.database import Database
 from server import http
 
@@ -25,6 +26,7 @@ class AdminHandlers:
         self.db = db
         self.deliveries = deliveries
         self.hub = hub
+        self.notices = ProvisioningNotices(db, deliveries.now)
 
     def resolve(self, operation_id: str) -> Callable[..., Response] | None:
         handlers: dict[str, Callable[..., Response]] = {
@@ -39,6 +41,7 @@ class AdminHandlers:
             "replayDelivery": self.replay_delivery,
             "replayDeliveries": self.replay_deliveries,
             "listSubscriptions": self.list_subscriptions,
+            "serviceOrderStateChangeEvent": self.service_order_changed,
         }
         return handlers.get(operation_id)
 
@@ -95,3 +98,9 @@ class AdminHandlers:
 
     def list_subscriptions(self) -> Response:
         return http.json_response([s.view() for s in self.hub.all()])
+
+    def service_order_changed(self, body: dict[str, Any]) -> Response:
+        new, hurried = self.notices.receive(body)
+        return http.json_response(
+            {"eventId": body["eventId"], "duplicate": not new, "tasks": hurried}, 201
+        )

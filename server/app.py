@@ -8,7 +8,7 @@ import logging
 import os
 import pathlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,6 +35,7 @@ from core.events.delivery import DeliverySettings
 from core.events.dispatcher import Dispatcher
 from core.events.hub import Hub
 from core.events.queue import DeliveryQueue
+from core.events.relay import BrokerRelay
 from core.fulfillment.fallout import FalloutService
 from core.fulfillment.orchestrator import FulfillmentSettings, Orchestrator
 from core.ordering.cancellation import CancellationService
@@ -77,6 +78,7 @@ class Container:
     hub: Hub
     dispatcher: Dispatcher
     deliveries: DeliveryQueue
+    relay: BrokerRelay | None = None  # when TMF_NATS_URL is set
     files: LocalCatalogFiles | None = None
     jobs: CatalogJobs | None = None
 
@@ -184,6 +186,21 @@ def build_dispatcher(settings: Settings, db: Database, guard: CallbackGuard) -> 
     )
 
 
+def build_relay(settings: Settings, db: Database, now: Callable[[], str]) -> BrokerRelay | None:
+    """CloudEvents to NATS JetStream when a NATS URL is configured."""
+    if not settings.nats_url:
+        return None
+    from adapters.broker.nats import NatsPublisher
+
+    publisher = NatsPublisher(
+        settings.nats_url,
+        settings.nats_stream,
+        {"tmf620": CATALOG_PATH, "tmf622": ORDERING_PATH},
+        settings.nats_subject_prefix,
+    )
+    return BrokerRelay(db, publisher.publish, now)
+
+
 def build_container(settings: Settings, db: Database | None = None) -> Container:
     """Everything the settings describe; ``db`` replaces the configured database (tests)."""
     db = db or Database(settings.database_url)
@@ -209,7 +226,17 @@ def build_container(settings: Settings, db: Database | None = None) -> Container
         Hub(db, guard),
         build_dispatcher(settings, db, guard),
         DeliveryQueue(db, ordering.now),
+        build_relay(settings, db, ordering.now),
     )
+
+
+def event_loops(container: Container) -> list[BackgroundLoop]:
+    """The dispatcher (hub deliveries) and, with NATS configured, the broker relay."""
+    poll = container.settings.dispatch_poll_seconds
+    loops = [BackgroundLoop("tmf-dispatcher", container.dispatcher.step, poll)]
+    if container.relay is not None:
+        loops.append(BackgroundLoop("tmf-broker", container.relay.step, poll))
+    return loops
 
 
 def create_app(
@@ -224,9 +251,7 @@ def create_app(
     worker = BackgroundLoop(
         "tmf-worker", lambda: orchestrator.run_once() > 0, settings.worker_poll_seconds
     )
-    dispatcher = BackgroundLoop(
-        "tmf-dispatcher", container.dispatcher.step, settings.dispatch_poll_seconds
-    )
+    loops = event_loops(container)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -238,9 +263,11 @@ def create_app(
             runner.start()
         if settings.run_worker:
             worker.start()
-            dispatcher.start()
+            for loop in loops:
+                loop.start()
         yield
-        dispatcher.stop()
+        for loop in loops:
+            loop.stop()
         container.dispatcher.close()
         worker.stop()
         runner.stop()

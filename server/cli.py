@@ -18,7 +18,7 @@ from core.inventory import seeding as inventory_seeding
 from core.persistence import migrate as migrations
 from core.query import Query
 from core.requests import RequestContext
-from server.app import Container, build_container
+from server.app import Container, build_container, event_loops
 from server.background import BackgroundLoop
 from server.settings import Settings
 from tmf620 import BASE_PATH
@@ -132,6 +132,8 @@ def worker(
         orchestrator.run_until_idle()
         dispatcher.run_until_idle()
         dispatcher.close()
+        while container.relay is not None and container.relay.step():
+            pass
         return
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -145,9 +147,7 @@ def worker(
         )
         for n in range(count)
     ]
-    loops.append(
-        BackgroundLoop("tmf-dispatcher", dispatcher.step, container.settings.dispatch_poll_seconds)
-    )
+    loops.extend(event_loops(container))
     for loop in loops:
         loop.start()
     stop.wait()
@@ -299,6 +299,32 @@ def events_listen(
     typer.echo(f"listening on http://{host}:{listener.port} (Ctrl-C to stop)", err=True)
     with contextlib.suppress(KeyboardInterrupt):
         listener.serve_forever()
+
+
+@events_cli.command("tail")
+def events_tail(
+    every: bool = typer.Option(False, "--all", help="From the start of the stream, not only new."),
+    count: int = typer.Option(0, min=0, help="Stop after this many (0: run until Ctrl-C)."),
+    raw: bool = typer.Option(False, "--json", help="Print each whole CloudEvent as JSON."),
+) -> None:
+    """A NATS JetStream consumer: print the CloudEvents the server publishes (TMF_NATS_URL)."""
+    import asyncio
+
+    from adapters.broker.tail import tail
+
+    settings = Settings()
+    if not settings.nats_url:
+        typer.echo("TMF_NATS_URL is not set (e.g. nats://127.0.0.1:4222)", err=True)
+        raise typer.Exit(2)
+    try:
+        asyncio.run(
+            tail(settings.nats_url, settings.nats_subject_prefix, every, count, raw, typer.echo)
+        )
+    except KeyboardInterrupt:
+        pass
+    except Exception as error:
+        typer.echo(f"cannot read from NATS at {settings.nats_url}: {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 @cli.command()

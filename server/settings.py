@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     dispatch_poll_seconds: float = Field(0.1, alias="TMF_DISPATCH_POLL_SECONDS", gt=0)
     nats_url: str | None = Field(None, alias="TMF_NATS_URL")
     nats_stream: str = Field("TMF_EVENTS", alias="TMF_NATS_STREAM")
+    nats_subject_prefix: str = Field("tmf", alias="TMF_NATS_SUBJECT_PREFIX", pattern=r"^[\w-]+$")
 
     def adapters(self) -> dict[str, str]:
         """Port -> adapter name."""

@@ -206,5 +206,6 @@ class InboxRepository:
             insert(inbox)
             .values(event_id=event_id, source=source, received_at=now)
             .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(inbox.c.event_id)
         )
-        return bool(self._db.execute(statement).rowcount == 1)
+        return self._db.execute(statement).first() is not None

@@ -161,6 +161,9 @@ class TaskRepository:
                 _SAVE,
                 [{f"p_{k}": v for k, v in _values(t).items() if k in _MUTABLE} for t in tasks],
             )
+        results = [{"p_task_id": t.id, "p_result": t.result} for t in tasks if t.result is not None]
+        if results:
+            self._db.execute(_SAVE_RESULT, results)
 
     def claim(self, now: str, lease_until: str, worker: str, limit: int) -> list[Task]:
         """Take up to ``limit`` tasks that are due, or whose worker's lease ran out.
@@ -192,6 +195,15 @@ class TaskRepository:
             task.status, task.lease_until, task.worker = RUNNING, lease_until, worker
             claimed.append(task)
         return claimed
+
+    def hurry(self, reference: str, now: str) -> int:
+        """Make tasks waiting on work at a system (known there by ``reference``) due now."""
+        result = self._db.execute(
+            sa.update(_T)
+            .where(_T.c.status == READY, _T.c.result["reference"].as_string() == reference)
+            .values(due_at=now)
+        )
+        return int(result.rowcount)
 
     def held(self, limit: int = 100, offset: int = 0) -> tuple[list[Task], int]:
         """The repair queue: tasks on hold, oldest first, and how many there are."""

@@ -10,6 +10,8 @@ import pytest
 
 from adapters.http.tmf641 import Tmf641Provisioning
 from adapters.simulated import Behaviour, Ledger, SimulatedProvisioning, Simulation
+from core.errors import InvalidRequest
+from core.fulfillment.notices import ProvisioningNotices
 from core.fulfillment.orchestrator import FulfillmentSettings, Orchestrator
 from core.ordering.service import OrderingService
 from core.ports import FulfillmentSystems, OutcomeStatus, ProvisioningPort, TaskRequest
@@ -224,3 +226,37 @@ def test_work_in_progress_at_the_system_is_waited_for_without_spending_attempts(
     assert task.attempts == 0 and task.status == "done"
     assert [c.call for c in calls] == ["operation"] + ["status"] * 6  # 5 in progress, done
     assert fake_tmf641.created[task.id] == 1
+
+
+def test_a_service_order_notification_hurries_the_waiting_task_once(
+    ordering: OrderingService,
+    systems: FulfillmentSystems,
+    fake_tmf641: ProvisioningSystem,
+    order_ctx: RequestContext,
+) -> None:
+    """The inbox: the notice and its effect commit together; the same eventId again is a no-op."""
+    over_http = dataclasses.replace(
+        systems, provisioning=Tmf641Provisioning(fake_tmf641.url, timeout=2)
+    )
+    settings = FulfillmentSettings(backoff_seconds=3600, backoff_cap_seconds=3600)
+    worker = Orchestrator(ordering.db, over_http, settings)
+    fake_tmf641.in_progress_polls = 100
+    placed, _ = ordering.place(
+        order("cust-carol", add("1", "po-fibre-300", installationAddress="1 Main St")), order_ctx
+    )
+    worker.run_until_idle()  # sent; the system works on it; the next poll is an hour away
+    with ordering.db.uow(write=False) as uow:
+        (task,) = [t for t in uow.tasks.of_order(placed.id) if t.port == "provisioning"]
+    assert task.status == "ready" and task.result is not None
+    reference = task.result["reference"]
+    fake_tmf641.orders[task.id]["state"] = "completed"  # the engineer is done
+
+    notices = ProvisioningNotices(ordering.db, ordering.now)
+    notice = {"eventId": "tmf641-e1", "event": {"serviceOrder": {"id": reference}}}
+    assert notices.receive(notice) == (True, 1)
+    assert notices.receive(notice) == (False, 0)  # a repeat: recorded once, no effect
+    worker.run_until_idle()
+    assert ordering.get(placed.id).state == "completed"
+    assert fake_tmf641.created[task.id] == 1
+    with pytest.raises(InvalidRequest):
+        notices.receive({"eventId": "e2", "event": {}})

@@ -1,0 +1,1 @@
+"""Broker adapters: where outbox events are published besides the TMF hub."""
