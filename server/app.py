@@ -8,6 +8,7 @@ import logging
 import os
 import pathlib
 import socket
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -129,6 +130,7 @@ def load_lifecycle(path: str | None) -> LifecyclePolicy:
 
 
 APIS = ("tmf620", "tmf622", "admin")
+GIL_SLICE_SECONDS = 0.0005
 
 
 def _middlewares(settings: Settings) -> list[Any]:
@@ -172,7 +174,7 @@ def build_dispatcher(settings: Settings, db: Database, guard: CallbackGuard) -> 
     """Hub delivery over HTTP with the configured retry policy."""
     return Dispatcher(
         db,
-        HttpNotificationSender(settings.delivery_in_flight),
+        HttpNotificationSender(),
         guard,
         DeliverySettings(
             max_attempts=settings.delivery_max_attempts,
@@ -231,7 +233,12 @@ def build_container(settings: Settings, db: Database | None = None) -> Container
 
 
 def event_loops(container: Container) -> list[BackgroundLoop]:
-    """The dispatcher (hub deliveries) and, with NATS configured, the broker relay."""
+    """The dispatcher (hub deliveries) and, with NATS configured, the broker relay.
+
+    The dispatcher's loop waits on the database while its request threads hold the GIL; with
+    the default 5 ms slices each of its round trips waited up to that long to go on.
+    """
+    sys.setswitchinterval(GIL_SLICE_SECONDS)
     poll = container.settings.dispatch_poll_seconds
     loops = [BackgroundLoop("tmf-dispatcher", container.dispatcher.step, poll)]
     if container.relay is not None:

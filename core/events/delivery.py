@@ -9,6 +9,7 @@ from typing import Any
 
 from core.timeutil import format_utc, parse_datetime
 
+WAITING = "waiting"  # behind an earlier event of the same resource owed to the subscriber
 PENDING = "pending"
 DELIVERED = "delivered"
 DEAD = "dead"
@@ -29,6 +30,9 @@ class Delivery:
     lease_until: str | None = None
     last_error: str | None = None
     delivered_at: str | None = None
+    # The TMF event body and its correlation id, read with a claim (not stored with the row).
+    payload: dict[str, Any] | None = None
+    correlation_id: str | None = None
 
     def view(self) -> dict[str, Any]:
         """What the admin API shows of it."""

@@ -1,7 +1,8 @@
 """The dispatcher: outbox -> one delivery per matching subscriber -> POST, at least once.
 
-Per subscriber, events about one resource go in outbox order: a delivery waits while an
-earlier one of the same stream is owed (pending or dead-lettered). Requests run on a pool,
+Per subscriber, events about one resource go in outbox order: a delivery is stored
+``waiting`` while an earlier one of the same stream is owed, and becomes ``pending`` when that
+one is delivered (a dead letter holds its stream until replayed). Requests run on a pool,
 at most ``per_subscriber`` at a time to one subscriber, so a slow one never holds the others.
 """
 
@@ -39,6 +40,10 @@ from core.timeutil import format_utc
 
 log = logging.getLogger("tmf.events")
 FAN_OUT_BATCH = 500
+# While deliveries are busy the outbox is looked at this often after it held events, and
+# this often after it held none (at once when the last batch was full).
+FAN_OUT_INTERVAL_SECONDS = 0.02
+FAN_OUT_IDLE_SECONDS = 0.1
 # A vetted callback is trusted this long before its name is resolved and checked again.
 GUARD_TTL_SECONDS = 10.0
 
@@ -79,14 +84,16 @@ class Dispatcher:
         self._pool: ThreadPoolExecutor | None = None
         self._flights: list[_Flight] = []
         self._lock = threading.Lock()
-        self._subscriptions: dict[str, Subscription] = {}
-        self._events: dict[int, DomainEvent] = {}
+        self._known: dict[str, Subscription] = {}  # subscriptions never change, only go
+        self._last_fan_out = 0.0
+        self._fanned = 0  # events the last fan-out found
         self._vetted: dict[str, tuple[float, Target | CallbackRefused]] = {}
 
     # -- fan-out -------------------------------------------------------------------------
 
     def fan_out(self) -> int:
         """Turn the oldest unsent outbox events into deliveries; how many events."""
+        self._last_fan_out = time.monotonic()
         with self.db.uow() as uow:
             if not uow.outbox.try_lock("fan-out"):
                 return 0
@@ -111,10 +118,14 @@ class Dispatcher:
     # -- delivery ------------------------------------------------------------------------
 
     def step(self) -> bool:
-        """One round: fan out, record finished requests, start new ones; whether it worked."""
-        worked = self.fan_out() > 0
-        worked = self._record_finished() or worked
-        worked = self._start() or worked
+        """One round: fan out (when due), then in one transaction record what finished and
+        claim what may go; start those requests. Whether it did anything."""
+        worked = False
+        interval = FAN_OUT_INTERVAL_SECONDS if self._fanned else FAN_OUT_IDLE_SECONDS
+        if time.monotonic() - self._last_fan_out >= interval:
+            self._fanned = self.fan_out()
+            worked = self._fanned == FAN_OUT_BATCH  # a full batch: more are waiting
+        worked = self._cycle() or worked
         if self._flights:
             wait([f.future for f in self._flights], timeout=0.05, return_when=FIRST_COMPLETED)
             return True
@@ -123,7 +134,7 @@ class Dispatcher:
     def run_until_idle(self, timeout: float = 30.0) -> None:
         """Work until nothing is owed now and nothing is in flight (tests, ``--once``)."""
         deadline = time.monotonic() + timeout
-        while self.step() and time.monotonic() < deadline:
+        while time.monotonic() < deadline and (self.fan_out() or self.step()):
             pass
         self._drain()
 
@@ -134,40 +145,44 @@ class Dispatcher:
             self._pool = None
 
     def _drain(self) -> None:
-        if self._flights:
+        while self._flights:
             wait([f.future for f in self._flights])
-            self._record_finished()
+            self._cycle(claim=False)
 
-    def _start(self) -> bool:
-        free = self.settings.in_flight - len(self._flights)
-        if free <= 0:
+    def _cycle(self, claim: bool = True) -> bool:
+        finished: list[_Flight] = []
+        flying: list[_Flight] = []
+        for flight in self._flights:
+            (finished if flight.future.done() else flying).append(flight)
+        free = self.settings.in_flight - len(flying) if claim else 0
+        if not finished and free <= 0:
             return False
-        busy = Counter(f.delivery.subscription_id for f in self._flights)
-        full = {s for s, n in busy.items() if n >= self.settings.per_subscriber}
+        self._flights = flying
         now = self.now()
+        for flight in finished:
+            self._settle(flight.delivery, flight.future.result(), now)
+        busy = Counter(f.delivery.subscription_id for f in flying)
+        full = {s for s, n in busy.items() if n >= self.settings.per_subscriber}
+        taken: list[Delivery] = []
         with self.db.uow() as uow:
-            candidates = uow.deliveries.candidates(now, min(free, self.settings.batch), full)
-            taken = []
-            for delivery in candidates:  # beyond a subscriber's share, left for later
-                if busy[delivery.subscription_id] < self.settings.per_subscriber:
-                    busy[delivery.subscription_id] += 1
-                    taken.append(delivery)
-            uow.deliveries.lease([d.seq for d in taken], later(now, self.settings.lease_seconds))
-            missing = {d.outbox_seq for d in taken} - self._events.keys()
-            self._events.update(uow.outbox.by_seq(sorted(missing)))
-            unknown = {d.subscription_id for d in taken} - self._subscriptions.keys()
-            for subscription_id in unknown:
-                found = uow.subscriptions.get(subscription_id)
-                if found is not None:
-                    self._subscriptions[subscription_id] = found
+            uow.deliveries.record([f.delivery for f in finished], now)
+            if free > 0:
+                limit = min(free, self.settings.batch)
+                for delivery in uow.deliveries.candidates(now, limit, full):
+                    if busy[delivery.subscription_id] < self.settings.per_subscriber:
+                        busy[delivery.subscription_id] += 1  # beyond its share: left for later
+                        taken.append(delivery)
+                until = later(now, self.settings.lease_seconds)
+                uow.deliveries.lease([d.seq for d in taken], until)
+                for subscription_id in {d.subscription_id for d in taken} - self._known.keys():
+                    found = uow.subscriptions.get(subscription_id)
+                    if found is not None:
+                        self._known[subscription_id] = found
             uow.commit()
-        if not taken:
-            return False
         pool = self._executor()
         for delivery in taken:
-            future = pool.submit(self._send, delivery)
-            self._flights.append(_Flight(delivery, future))
-        return True
+            self._flights.append(_Flight(delivery, pool.submit(self._send, delivery)))
+        return bool(finished or taken)
 
     def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None:
@@ -177,16 +192,15 @@ class Dispatcher:
     def _send(self, delivery: Delivery) -> NotificationResult:
         """One POST (run on the pool); never raises."""
         try:
-            subscription = self._subscriptions.get(delivery.subscription_id)
-            event = self._events.get(delivery.outbox_seq)
-            if subscription is None or event is None:
-                return NotificationResult(None, "the subscription or event is gone")
+            subscription = self._known.get(delivery.subscription_id)
+            if subscription is None:
+                return NotificationResult(None, "the subscription is gone")
             target = self._vet(subscription.callback)
             url = subscription.callback.rstrip("/") + listener_path(delivery.event_type)
-            body = orjson.dumps(event.payload)
+            body = orjson.dumps(delivery.payload)
             headers = {"Content-Type": "application/json"}
-            if event.correlation_id:
-                headers["X-Correlation-ID"] = event.correlation_id
+            if delivery.correlation_id:
+                headers["X-Correlation-ID"] = delivery.correlation_id
             if subscription.secret:
                 headers[signing.HEADER] = signing.sign(subscription.secret, body, int(time.time()))
             notification = Notification(url, target.host, target.address, body, headers)
@@ -213,26 +227,6 @@ class Dispatcher:
             raise cached[1]
         return cached[1]
 
-    def _record_finished(self) -> bool:
-        finished: list[_Flight] = []
-        flying: list[_Flight] = []
-        for flight in self._flights:
-            (finished if flight.future.done() else flying).append(flight)
-        if not finished:
-            return False
-        self._flights = flying
-        now = self.now()
-        for flight in finished:
-            self._settle(flight.delivery, flight.future.result(), now)
-        with self.db.uow() as uow:
-            uow.deliveries.record([f.delivery for f in finished])
-            uow.commit()
-        still = {f.delivery.outbox_seq for f in self._flights}
-        for flight in finished:
-            if flight.delivery.outbox_seq not in still:
-                self._events.pop(flight.delivery.outbox_seq, None)
-        return True
-
     def _settle(self, delivery: Delivery, result: NotificationResult, now: str) -> None:
         delivery.attempts += 1
         delivery.lease_until = None
@@ -252,10 +246,6 @@ class Dispatcher:
         else:
             delivery.status = PENDING
             delivery.due_at = retry_at(now, delivery.attempts, self.settings, self._rng)
-
-    def forget_subscriptions(self) -> None:
-        """Read subscriptions again (one was removed or changed)."""
-        self._subscriptions.clear()
 
 
 def _delivery_row(subscription: Subscription, event: DomainEvent, now: str) -> dict[str, Any]:

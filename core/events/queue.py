@@ -10,7 +10,7 @@ from core.events.delivery import DEAD, Delivery
 from core.persistence.database import Database
 
 log = logging.getLogger("tmf.events")
-STATUSES = ("pending", "delivered", "dead")
+STATUSES = ("waiting", "pending", "delivered", "dead")
 
 
 class DeliveryQueue:

@@ -7,13 +7,24 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core.events.delivery import DEAD, PENDING, Delivery
+from core.events.delivery import DEAD, DELIVERED, PENDING, WAITING, Delivery
 from core.events.subscription import Subscription
-from core.persistence.tables import event_delivery, event_subscription, inbox
+from core.persistence.tables import event_delivery, event_subscription, inbox, outbox
 
 _S = event_subscription
 _D = event_delivery
 _FIELDS = [c for c in _D.c]
+# Matches the partial index of what is still owed (a literal, so the planner can use it).
+_OWED = _D.c.status != sa.literal_column("'delivered'")
+
+
+_OWED_KEY = "hashtext(current_schema() || '/owed')"
+_HOLD_OWED = sa.text(f"SELECT pg_advisory_xact_lock({_OWED_KEY})")
+_SHARE_OWED = sa.text(f"SELECT pg_advisory_xact_lock_shared({_OWED_KEY})")
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    return [values[n : n + size] for n in range(0, len(values), size)]
 
 
 def _subscription(row: Any) -> Subscription:
@@ -67,24 +78,17 @@ class SubscriptionRepository:
         return [_subscription(r) for r in self._db.execute(sa.select(_S).order_by(_S.c.seq))]
 
 
-# Due, not held by a live dispatcher, and first of its stream for its subscriber: nothing
-# earlier about the same resource is still owed to it (pending or dead-lettered).
-_earlier = _D.alias("earlier")
+# Due and not held by a live dispatcher; only a stream's head is ``pending``, so no check of
+# earlier deliveries is needed here (one ordered index scan).
 _CLAIM = (
     sa.select(*_FIELDS)
     .where(
         _D.c.status == PENDING,
         _D.c.due_at <= sa.bindparam("now"),
         sa.or_(_D.c.lease_until.is_(None), _D.c.lease_until < sa.bindparam("now")),
-        ~sa.exists().where(
-            _earlier.c.subscription_id == _D.c.subscription_id,
-            _earlier.c.stream == _D.c.stream,
-            _earlier.c.outbox_seq < _D.c.outbox_seq,
-            _earlier.c.status.in_((PENDING, DEAD)),
-        ),
         _D.c.subscription_id.not_in(sa.bindparam("busy", expanding=True)),
     )
-    .order_by(_D.c.due_at, _D.c.seq)
+    .order_by(_D.c.due_at)
     .limit(sa.bindparam("limit"))
     .with_for_update(of=_D, skip_locked=True)
 )
@@ -109,23 +113,80 @@ class DeliveryRepository:
         self._db = connection
 
     def add_many(self, deliveries: list[dict[str, Any]]) -> None:
-        if deliveries:
-            self._db.execute(sa.insert(_D), deliveries)
+        """Insert new deliveries (in outbox order); each one whose subscriber is still owed an
+        earlier event of the same resource is stored ``waiting``, the others ``pending``."""
+        if not deliveries:
+            return
+        self._hold_owed(exclusive=True)
+        streams = sorted({d["stream"] for d in deliveries})
+        owed = {pair for part in _chunks(streams) for pair in self._owed(part)}
+        for delivery in deliveries:
+            pair = (delivery["subscription_id"], delivery["stream"])
+            delivery["status"] = WAITING if pair in owed else PENDING
+            owed.add(pair)
+        self._db.execute(sa.insert(_D), deliveries)
+
+    def _hold_owed(self, exclusive: bool) -> None:
+        """Fan-out (exclusive) and recording (shared) exclude each other until commit: what a
+        fan-out reads as still owed cannot be delivered, nor a waiting delivery promoted,
+        before its new deliveries are committed (else they would wait behind nothing). On
+        SQLite the single writer lock already does this."""
+        if self._db.dialect.name == "postgresql":
+            self._db.execute(_HOLD_OWED if exclusive else _SHARE_OWED)
+
+    def _owed(self, streams: list[str]) -> set[tuple[str, str]]:
+        rows = self._db.execute(
+            sa.select(_D.c.subscription_id, _D.c.stream)
+            .where(_D.c.stream.in_(streams), _OWED)
+            .distinct()
+        )
+        return {(r.subscription_id, r.stream) for r in rows}
 
     def candidates(self, now: str, limit: int, busy: set[str]) -> list[Delivery]:
         """Up to ``limit`` deliveries that may go now, none to a subscriber in ``busy``;
         locked against other dispatchers until ``lease`` or the end of the transaction."""
         rows = self._db.execute(_CLAIM, {"now": now, "limit": limit, "busy": sorted(busy) or ["-"]})
-        return [_delivery(r) for r in rows]
+        found = [_delivery(row) for row in rows]
+        if found:  # by primary key: a plan that holds whatever the statistics say
+            events = {
+                row.seq: row
+                for row in self._db.execute(
+                    sa.select(outbox.c.seq, outbox.c.payload, outbox.c.correlation_id).where(
+                        outbox.c.seq.in_({d.outbox_seq for d in found})
+                    )
+                )
+            }
+            for delivery in found:
+                event = events[delivery.outbox_seq]
+                delivery.payload, delivery.correlation_id = event.payload, event.correlation_id
+        return found
 
     def lease(self, seqs: list[int], until: str) -> None:
         """Hold deliveries for this dispatcher until ``until`` (then another may take them)."""
         if seqs:
             self._db.execute(sa.update(_D).where(_D.c.seq.in_(seqs)).values(lease_until=until))
 
-    def record(self, deliveries: list[Delivery]) -> None:
-        """Write back outcomes (status, attempts, next time, error) and release the lease."""
-        if deliveries:
+    def record(self, deliveries: list[Delivery], now: str) -> None:
+        """Write back outcomes (status, attempts, next time, error), release the leases, and
+        make the next waiting delivery of each delivered stream pending."""
+        if not deliveries:
+            return
+        self._hold_owed(exclusive=False)
+        done = [d for d in deliveries if d.status == DELIVERED]
+        if done:  # the usual case, in one statement
+            self._db.execute(
+                sa.update(_D)
+                .where(_D.c.seq.in_([d.seq for d in done]))
+                .values(
+                    status=DELIVERED,
+                    attempts=_D.c.attempts + 1,
+                    lease_until=None,
+                    last_error=None,
+                    delivered_at=now,
+                )
+            )
+        others = [d for d in deliveries if d.status != DELIVERED]
+        if others:
             self._db.execute(
                 _RECORD,
                 [
@@ -137,8 +198,27 @@ class DeliveryRepository:
                         "p_last_error": d.last_error,
                         "p_delivered_at": d.delivered_at,
                     }
-                    for d in deliveries
+                    for d in others
                 ],
+            )
+        self.promote(sorted({(d.subscription_id, d.stream) for d in done}), now)
+
+    def promote(self, streams: list[tuple[str, str]], now: str) -> None:
+        """The first waiting delivery of each (subscription, stream) becomes pending."""
+        for n in range(0, len(streams), 500):
+            part = streams[n : n + 500]
+            heads = (
+                sa.select(sa.func.min(_D.c.seq))
+                .where(
+                    _D.c.stream.in_(sorted({stream for _, stream in part})),
+                    _OWED,
+                    _D.c.status == WAITING,
+                    sa.tuple_(_D.c.subscription_id, _D.c.stream).in_(part),
+                )
+                .group_by(_D.c.subscription_id, _D.c.stream)
+            )
+            self._db.execute(
+                sa.update(_D).where(_D.c.seq.in_(heads)).values(status=PENDING, due_at=now)
             )
 
     def get(self, seq: int) -> Delivery | None:
@@ -185,7 +265,7 @@ class DeliveryRepository:
 
     def drop_of(self, subscription_id: str) -> None:
         self._db.execute(
-            sa.delete(_D).where(_D.c.subscription_id == subscription_id, _D.c.status != "delivered")
+            sa.delete(_D).where(_D.c.subscription_id == subscription_id, _D.c.status != DELIVERED)
         )
 
 

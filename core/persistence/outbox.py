@@ -11,8 +11,9 @@ from core.events.model import DomainEvent
 from core.persistence.tables import outbox
 
 # Held for a transaction by whoever turns events into deliveries, or publishes them, so one
-# process does each at a time, in outbox order (PostgreSQL; SQLite has one writer anyway).
-_LOCKS = {"fan-out": 622_620_001, "publish": 622_620_002}
+# process does each at a time, in outbox order (PostgreSQL; SQLite has one writer anyway). The
+# key is per schema: deployments sharing a database in schemas of their own do not collide.
+_LOCK = sa.text("SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || ':' || :purpose))")
 
 
 def _event(row: Any) -> DomainEvent:
@@ -68,19 +69,11 @@ class OutboxRepository:
             statement = statement.where(outbox.c.resource_id == resource_id)
         return [_event(r) for r in self._db.execute(statement)]
 
-    def by_seq(self, seqs: builtins.list[int]) -> dict[int, DomainEvent]:
-        """Events by their place in the outbox."""
-        if not seqs:
-            return {}
-        rows = self._db.execute(sa.select(outbox).where(outbox.c.seq.in_(seqs)))
-        return {row.seq: _event(row) for row in rows}
-
     def try_lock(self, purpose: str) -> bool:
         """Whether this transaction may ``fan-out`` or ``publish`` now (another may be)."""
         if self._db.dialect.name != "postgresql":
             return True
-        statement = sa.text("SELECT pg_try_advisory_xact_lock(:key)")
-        return bool(self._db.execute(statement, {"key": _LOCKS[purpose]}).scalar_one())
+        return bool(self._db.execute(_LOCK, {"purpose": purpose}).scalar_one())
 
     def unsent(self, limit: int) -> builtins.list[DomainEvent]:
         """The oldest events not yet turned into deliveries to hub subscribers."""

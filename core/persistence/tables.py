@@ -254,6 +254,15 @@ event_delivery = sa.Table(
     sa.UniqueConstraint("subscription_id", "event_id", name="uq_event_delivery"),
     sa.Index("ix_event_delivery_due", "status", "due_at"),
     sa.Index("ix_event_delivery_stream", "subscription_id", "stream", "outbox_seq"),
+    # What is still owed, by resource: the fan-out's and the promotion's lookups.
+    sa.Index(
+        "ix_event_delivery_owed",
+        "stream",
+        "subscription_id",
+        "seq",
+        postgresql_where=sa.text("status <> 'delivered'"),
+        sqlite_where=sa.text("status <> 'delivered'"),
+    ),
 )
 
 inbox = sa.Table(

@@ -12,7 +12,7 @@ import pytest
 from adapters.http.webhook import HttpNotificationSender
 from core.events import signing
 from core.events.callbacks import CallbackGuard
-from core.events.delivery import DEAD, DELIVERED, PENDING, DeliverySettings
+from core.events.delivery import DEAD, DELIVERED, PENDING, WAITING, DeliverySettings
 from core.events.dispatcher import Dispatcher
 from core.events.hub import Hub
 from core.events.model import resource_event
@@ -143,9 +143,10 @@ def test_a_receiver_down_for_the_whole_window_is_dead_lettered_then_replayed(
     dead, _ = queue.page(status=DEAD)
     assert {d.stream for d in dead} == {"productOrder/A", "productOrder/B"}
     assert all(d.attempts == FAST.max_attempts for d in dead)
-    assert "ConnectError" in (dead[0].last_error or "")
-    waiting, _ = queue.page(status=PENDING)  # the second event of A waits behind its dead head
+    assert "ConnectionRefusedError" in (dead[0].last_error or "")
+    waiting, _ = queue.page(status=WAITING)  # the second event of A waits behind its dead head
     assert [d.event_id for d in waiting] == [sent[1]] and waiting[0].attempts == 0
+    assert queue.page(status=PENDING)[1] == 0
 
     receiver.start()
     assert queue.replay_all(subscription.id, "ops", "receiver is back") == 2
@@ -274,3 +275,54 @@ def test_a_callback_that_turns_internal_is_refused_at_delivery(
         strict.close()
     assert receiver.events == []
     assert "internal address" in (queue.page(status=DEAD)[0][0].last_error or "")
+
+
+def test_two_dispatchers_with_events_arriving_leave_nothing_waiting(
+    db: Database, hub: Hub, receiver: Receiver
+) -> None:
+    """Fan-out racing the recording of a stream's head must not strand what it adds behind it."""
+    import threading
+
+    for n in range(3):
+        hub.subscribe("tmf622", {"callback": f"{receiver.url}/{n}"})
+    dispatchers = [make_dispatcher(db), make_dispatcher(db)]
+    stop = threading.Event()
+
+    def run(dispatcher: Dispatcher) -> None:
+        while not stop.is_set():
+            if not dispatcher.step():
+                time.sleep(0.002)
+
+    threads = [threading.Thread(target=run, args=(d,)) for d in dispatchers]
+    for thread in threads:
+        thread.start()
+    sent: dict[str, list[str]] = {}
+    try:
+        for round_ in range(40):  # events keep coming while heads are being delivered
+            for order_id in "ABCD":
+                sent.setdefault(order_id, []).extend(order_events(db, order_id, [f"s{round_}"]))
+            time.sleep(0.005)
+        wanted = 40 * 4 * 3
+        deadline = time.monotonic() + 30
+        while len(receiver.events) < wanted and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        for dispatcher in dispatchers:
+            dispatcher.close()
+    queue = DeliveryQueue(db, _now)
+    assert queue.page(status=WAITING)[1] == 0 and queue.page(status=PENDING)[1] == 0
+    assert len(receiver.events) == 40 * 4 * 3
+    for order_id, ids in sent.items():  # in order for each subscriber
+        received = _by_subscriber(receiver, order_id)
+        assert len(received) == 3 and all(events == ids for events in received.values())
+
+
+def _by_subscriber(receiver: Receiver, order_id: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for path, body, _ in receiver.received:  # /hooks/<n>/listener/...: one path per subscriber
+        if body["event"]["productOrder"]["id"] == order_id:
+            found.setdefault(path.split("/listener/")[0], []).append(body["eventId"])
+    return found

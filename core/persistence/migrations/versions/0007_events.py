@@ -64,6 +64,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_event_delivery_stream", "event_delivery", ["subscription_id", "stream", "outbox_seq"]
     )
+    op.create_index(
+        "ix_event_delivery_owed",
+        "event_delivery",
+        ["stream", "subscription_id", "seq"],
+        postgresql_where=sa.text("status <> 'delivered'"),
+        sqlite_where=sa.text("status <> 'delivered'"),
+    )
     op.create_table(
         "inbox",
         sa.Column("event_id", sa.String(128), primary_key=True),
