@@ -172,9 +172,3 @@ class NotificationSender(Protocol):
     """Posts notifications to subscribers; never follows a redirect. Thread-safe."""
 
     def send(self, notification: Notification, timeout: float) -> NotificationResult: ...
-
-
-class EventPublisher(Protocol):
-    """Publishes outbox events to a broker, each deduplicated there by its event id."""
-
-    def publish(self, events: list[Any]) -> None: ...
