@@ -27,7 +27,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from load import ensure_database
+from load import ensure_database, start_workers, stop_all
 
 from core.events.callbacks import CallbackGuard
 from core.events.hub import Hub
@@ -128,24 +128,8 @@ def commit_events(db: Database, count: int) -> None:
 
 
 def workers(url: str, count: int) -> list[subprocess.Popen[bytes]]:
-    env = dict(os.environ, DATABASE_URL=url, TMF_CALLBACK_ALLOWLIST="127.0.0.1")
-    return [
-        subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "worker", "--threads", "1"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        for _ in range(count)
-    ]
-
-
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        process.wait(timeout=30)
+    environment = {"DATABASE_URL": url, "TMF_CALLBACK_ALLOWLIST": "127.0.0.1"}
+    return start_workers(count, environment, "--threads", "1")
 
 
 def wait_for(port: int, count: int, timeout: float) -> list[tuple[str, float, float]]:
@@ -218,7 +202,7 @@ def main() -> None:
             f"p99 {percentile(lags, 0.99) * 1000:.0f} ms"
         )
     finally:
-        stop(running)
+        stop_all(running)
         os.killpg(receiver.pid, signal.SIGTERM)
         receiver.wait(timeout=30)
 

@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
-import signal
 import statistics
 import subprocess
-import sys
 import time
 from datetime import datetime
 
 import sqlalchemy as sa
-from load import ensure_database
+from load import ensure_database, start_workers, stop_all
 
 from core.ordering.model import ProductOrder, Stamp
 from core.persistence import migrate
@@ -102,29 +99,12 @@ def accept(container: Container, template: ProductOrder, count: int, first: int)
 
 
 def workers(database_url: str, count: int) -> list[subprocess.Popen[bytes]]:
-    env = dict(
-        os.environ,
-        DATABASE_URL=database_url,
-        TMF_SIMULATOR_DATABASE_URL="memory",
-        TMF_WORKER_POLL_SECONDS="0.05",
-    )
-    return [
-        subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "worker"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        for _ in range(count)
-    ]
-
-
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        process.wait(timeout=30)
+    environment = {
+        "DATABASE_URL": database_url,
+        "TMF_SIMULATOR_DATABASE_URL": "memory",
+        "TMF_WORKER_POLL_SECONDS": "0.05",
+    }
+    return start_workers(count, environment)
 
 
 def _at(text: str) -> float:
@@ -221,7 +201,7 @@ def main() -> None:
             f" accepted -> completed p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
         )
     finally:
-        stop(running)
+        stop_all(running)
         engine.dispose()
         container.db.dispose()
 

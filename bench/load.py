@@ -77,3 +77,28 @@ def serve(
 def stop(server: subprocess.Popen[bytes]) -> None:
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=30)
+
+
+def start_workers(
+    count: int, environment: dict[str, str], *arguments: str
+) -> list[subprocess.Popen[bytes]]:
+    """``count`` processes of ``tmf-adapter worker`` with ``environment`` added, output dropped."""
+    env = dict(os.environ, **environment)
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "worker", *arguments],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for _ in range(count)
+    ]
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each process group, then wait for them."""
+    for process in processes:
+        os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        process.wait(timeout=30)
