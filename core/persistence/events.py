@@ -92,6 +92,12 @@ _CLAIM = (
     .limit(sa.bindparam("limit"))
     .with_for_update(of=_D, skip_locked=True)
 )
+_NEXTVALS = sa.text(
+    "SELECT nextval(pg_get_serial_sequence('event_delivery', 'seq')) FROM generate_series(1, :n)"
+)
+_LINK = (
+    sa.update(_D).where(_D.c.seq == sa.bindparam("p_seq")).values(next_seq=sa.bindparam("p_next"))
+)
 _RECORD = (
     sa.update(_D)
     .where(_D.c.seq == sa.bindparam("p_seq"))
@@ -113,18 +119,46 @@ class DeliveryRepository:
         self._db = connection
 
     def add_many(self, deliveries: list[dict[str, Any]]) -> None:
-        """Insert new deliveries (in outbox order); each one whose subscriber is still owed an
-        earlier event of the same resource is stored ``waiting``, the others ``pending``."""
+        """Insert new deliveries (in outbox order) and chain each to the one before it in its
+        stream: one whose subscriber is still owed an earlier event of the same resource is
+        stored ``waiting`` and becomes ``pending`` when that one is delivered."""
         if not deliveries:
             return
         self._hold_owed(exclusive=True)
         streams = sorted({d["stream"] for d in deliveries})
-        owed = {pair for part in _chunks(streams) for pair in self._owed(part)}
-        for delivery in deliveries:
+        tails = {pair: seq for part in _chunks(streams) for pair, seq in self._tails(part)}
+        previous: dict[tuple[str, str], dict[str, Any]] = {}
+        links = []
+        for delivery, seq in zip(deliveries, self._new_seqs(len(deliveries)), strict=True):
             pair = (delivery["subscription_id"], delivery["stream"])
-            delivery["status"] = WAITING if pair in owed else PENDING
-            owed.add(pair)
+            delivery.update(seq=seq, next_seq=None)
+            if pair in previous:  # behind one of this batch
+                previous[pair]["next_seq"] = seq
+            elif pair in tails:  # behind one owed from before
+                links.append({"p_seq": tails[pair], "p_next": seq})
+            delivery["status"] = WAITING if pair in previous or pair in tails else PENDING
+            previous[pair] = delivery
         self._db.execute(sa.insert(_D), deliveries)
+        if links:
+            self._db.execute(_LINK, links)
+
+    def _new_seqs(self, count: int) -> list[int]:
+        """Numbers for ``count`` new deliveries, ascending (so each row can name its next)."""
+        if self._db.dialect.name == "postgresql":
+            rows = self._db.execute(_NEXTVALS, {"n": count})
+            return sorted(int(r[0]) for r in rows)
+        # SQLite: the writer lock is held (fan-out writes), so nobody else numbers rows now.
+        top = self._db.execute(sa.select(sa.func.max(_D.c.seq))).scalar() or 0
+        return list(range(int(top) + 1, int(top) + 1 + count))
+
+    def _tails(self, streams: list[str]) -> list[tuple[tuple[str, str], int]]:
+        """The last delivery still owed per (subscription, stream) among ``streams``."""
+        rows = self._db.execute(
+            sa.select(_D.c.subscription_id, _D.c.stream, sa.func.max(_D.c.seq).label("tail"))
+            .where(_D.c.stream.in_(streams), _OWED)
+            .group_by(_D.c.subscription_id, _D.c.stream)
+        )
+        return [((r.subscription_id, r.stream), int(r.tail)) for r in rows]
 
     def _hold_owed(self, exclusive: bool) -> None:
         """Fan-out (exclusive) and recording (shared) exclude each other until commit: what a
@@ -133,14 +167,6 @@ class DeliveryRepository:
         SQLite the single writer lock already does this."""
         if self._db.dialect.name == "postgresql":
             self._db.execute(_HOLD_OWED if exclusive else _SHARE_OWED)
-
-    def _owed(self, streams: list[str]) -> set[tuple[str, str]]:
-        rows = self._db.execute(
-            sa.select(_D.c.subscription_id, _D.c.stream)
-            .where(_D.c.stream.in_(streams), _OWED)
-            .distinct()
-        )
-        return {(r.subscription_id, r.stream) for r in rows}
 
     def candidates(self, now: str, limit: int, busy: set[str]) -> list[Delivery]:
         """Up to ``limit`` deliveries that may go now, none to a subscriber in ``busy``;
@@ -201,24 +227,18 @@ class DeliveryRepository:
                     for d in others
                 ],
             )
-        self.promote(sorted({(d.subscription_id, d.stream) for d in done}), now)
+        self.promote([d.seq for d in done], now)
 
-    def promote(self, streams: list[tuple[str, str]], now: str) -> None:
-        """The first waiting delivery of each (subscription, stream) becomes pending."""
-        for n in range(0, len(streams), 500):
-            part = streams[n : n + 500]
-            heads = (
-                sa.select(sa.func.min(_D.c.seq))
-                .where(
-                    _D.c.stream.in_(sorted({stream for _, stream in part})),
-                    _OWED,
-                    _D.c.status == WAITING,
-                    sa.tuple_(_D.c.subscription_id, _D.c.stream).in_(part),
-                )
-                .group_by(_D.c.subscription_id, _D.c.stream)
+    def promote(self, delivered: list[int], now: str) -> None:
+        """The next delivery of each delivered one's stream becomes pending."""
+        for n in range(0, len(delivered), 500):
+            following = sa.select(_D.c.next_seq).where(
+                _D.c.seq.in_(delivered[n : n + 500]), _D.c.next_seq.is_not(None)
             )
             self._db.execute(
-                sa.update(_D).where(_D.c.seq.in_(heads)).values(status=PENDING, due_at=now)
+                sa.update(_D)
+                .where(_D.c.seq.in_(following.scalar_subquery()), _D.c.status == WAITING)
+                .values(status=PENDING, due_at=now)
             )
 
     def get(self, seq: int) -> Delivery | None:

@@ -251,6 +251,9 @@ event_delivery = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("created_at", sa.String(24), nullable=False),
     sa.Column("delivered_at", sa.String(24)),
+    # The next delivery of the same stream to the same subscriber: made pending when this one
+    # is delivered (a primary-key step, whatever the planner's statistics say).
+    sa.Column("next_seq", sa.BigInteger),
     sa.UniqueConstraint("subscription_id", "event_id", name="uq_event_delivery"),
     sa.Index("ix_event_delivery_due", "status", "due_at"),
     sa.Index("ix_event_delivery_stream", "subscription_id", "stream", "outbox_seq"),

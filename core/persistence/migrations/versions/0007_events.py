@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text),
         sa.Column("created_at", sa.String(24), nullable=False),
         sa.Column("delivered_at", sa.String(24)),
+        sa.Column("next_seq", sa.BigInteger),
         sa.UniqueConstraint("subscription_id", "event_id", name="uq_event_delivery"),
     )
     op.create_index("ix_event_delivery_due", "event_delivery", ["status", "due_at"])
