@@ -83,7 +83,7 @@ class SubscriptionRepository:
 _CLAIM = (
     sa.select(*_FIELDS)
     .where(
-        _D.c.status == PENDING,
+        _D.c.status == sa.literal_column("'pending'"),  # a literal: the partial index matches
         _D.c.due_at <= sa.bindparam("now"),
         sa.or_(_D.c.lease_until.is_(None), _D.c.lease_until < sa.bindparam("now")),
         _D.c.subscription_id.not_in(sa.bindparam("busy", expanding=True)),
@@ -235,10 +235,18 @@ class DeliveryRepository:
             following = sa.select(_D.c.next_seq).where(
                 _D.c.seq.in_(delivered[n : n + 500]), _D.c.next_seq.is_not(None)
             )
+            # Only a waiting row moves (a delivery recorded twice must not send its next one
+            # again). Said in SET, not WHERE: a status test in WHERE lets the planner pick the
+            # partial index of owed rows, where ``seq`` is not the leading column, and scan all
+            # of it per row while its statistics are stale (87 ms instead of 0.3 ms).
+            waiting = _D.c.status == WAITING
             self._db.execute(
                 sa.update(_D)
-                .where(_D.c.seq.in_(following.scalar_subquery()), _D.c.status == WAITING)
-                .values(status=PENDING, due_at=now)
+                .where(_D.c.seq.in_(following.scalar_subquery()))
+                .values(
+                    status=sa.case((waiting, PENDING), else_=_D.c.status),
+                    due_at=sa.case((waiting, now), else_=_D.c.due_at),
+                )
             )
 
     def get(self, seq: int) -> Delivery | None:

@@ -255,7 +255,14 @@ event_delivery = sa.Table(
     # is delivered (a primary-key step, whatever the planner's statistics say).
     sa.Column("next_seq", sa.BigInteger),
     sa.UniqueConstraint("subscription_id", "event_id", name="uq_event_delivery"),
-    sa.Index("ix_event_delivery_due", "status", "due_at"),
+    # The claim: pending deliveries by due time (only those; a plan that stale statistics
+    # cannot spoil).
+    sa.Index(
+        "ix_event_delivery_due",
+        "due_at",
+        postgresql_where=sa.text("status = 'pending'"),
+        sqlite_where=sa.text("status = 'pending'"),
+    ),
     sa.Index("ix_event_delivery_stream", "subscription_id", "stream", "outbox_seq"),
     # What is still owed, by resource: the fan-out's and the promotion's lookups.
     sa.Index(

@@ -61,7 +61,13 @@ def upgrade() -> None:
         sa.Column("next_seq", sa.BigInteger),
         sa.UniqueConstraint("subscription_id", "event_id", name="uq_event_delivery"),
     )
-    op.create_index("ix_event_delivery_due", "event_delivery", ["status", "due_at"])
+    op.create_index(
+        "ix_event_delivery_due",
+        "event_delivery",
+        ["due_at"],
+        postgresql_where=sa.text("status = 'pending'"),
+        sqlite_where=sa.text("status = 'pending'"),
+    )
     op.create_index(
         "ix_event_delivery_stream", "event_delivery", ["subscription_id", "stream", "outbox_seq"]
     )
