@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 
@@ -31,3 +32,13 @@ def parse_datetime(text: str) -> datetime:
 def normalize(text: str) -> str:
     """Canonical form of a timestamp string; ValueError if it is not one."""
     return format_utc(parse_datetime(text))
+
+
+def utc_now() -> str:
+    """The current time in the one format."""
+    return format_utc(datetime.now(UTC))
+
+
+def backoff_seconds(attempts: int, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential, capped, with full jitter in its upper half (spreads retries out)."""
+    return float(min(cap, base * 2 ** max(0, attempts - 1)) * rng.uniform(0.5, 1.0))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from core.timeutil import format_utc, parse_datetime
+from core.timeutil import backoff_seconds, format_utc, parse_datetime
 
 WAITING = "waiting"  # behind an earlier event of the same resource owed to the subscriber
 PENDING = "pending"
@@ -68,10 +68,9 @@ class DeliverySettings:
 
 
 def retry_at(now: str, attempts: int, settings: DeliverySettings, rng: random.Random) -> str:
-    """Exponential backoff with full jitter in its upper half: base * 2^(n-1), capped."""
-    delay = min(settings.backoff_cap_seconds, settings.backoff_seconds * 2 ** (attempts - 1))
-    delay *= 0.5 + rng.random() / 2
-    return format_utc(parse_datetime(now) + timedelta(seconds=delay))
+    """When to try again after ``attempts`` failures (the backoff the orchestrator uses)."""
+    delay = backoff_seconds(attempts, settings.backoff_seconds, settings.backoff_cap_seconds, rng)
+    return later(now, delay)
 
 
 def later(now: str, seconds: float) -> str:

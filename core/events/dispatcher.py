@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -36,7 +35,7 @@ from core.events.model import DomainEvent
 from core.events.subscription import API_OF_DOMAIN, Subscription
 from core.persistence.database import Database
 from core.ports import Notification, NotificationResult, NotificationSender
-from core.timeutil import format_utc
+from core.timeutil import utc_now
 
 log = logging.getLogger("tmf.events")
 FAN_OUT_BATCH = 500
@@ -46,10 +45,6 @@ FAN_OUT_INTERVAL_SECONDS = 0.02
 FAN_OUT_IDLE_SECONDS = 0.1
 # A vetted callback is trusted this long before its name is resolved and checked again.
 GUARD_TTL_SECONDS = 10.0
-
-
-def _now() -> str:
-    return format_utc(datetime.now(UTC))
 
 
 def listener_path(event_type: str) -> str:
@@ -72,7 +67,7 @@ class Dispatcher:
         sender: NotificationSender,
         guard: CallbackGuard,
         settings: DeliverySettings | None = None,
-        now: Callable[[], str] = _now,
+        now: Callable[[], str] = utc_now,
         seed: int | None = None,
     ) -> None:
         self.db = db
@@ -100,15 +95,13 @@ class Dispatcher:
             events = uow.outbox.unsent(FAN_OUT_BATCH)
             if not events:
                 return 0
-            subscriptions = uow.subscriptions.all()
+            listeners = [(s, s.event_filter()) for s in uow.subscriptions.all()]
             now = self.now()
             rows: list[dict[str, Any]] = []
             for event in events:
                 api = API_OF_DOMAIN.get(str(event.payload.get("domain")))
-                for subscription in subscriptions:
-                    if subscription.api == api and subscription.event_filter().matches(
-                        event.payload
-                    ):
+                for subscription, wanted in listeners:
+                    if subscription.api == api and wanted.matches(event.payload):
                         rows.append(_delivery_row(subscription, event, now))
             uow.deliveries.add_many(rows)
             uow.outbox.mark_sent([e.seq for e in events if e.seq is not None], now)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from core.errors import InvalidRequest, NotFound
@@ -12,17 +11,15 @@ from core.events.callbacks import CallbackGuard
 from core.events.filters import EventFilter
 from core.events.subscription import Subscription
 from core.persistence.database import Database
-from core.timeutil import format_utc
-
-
-def _now() -> str:
-    return format_utc(datetime.now(UTC))
+from core.timeutil import utc_now
 
 
 class Hub:
     """Registers and removes listeners; every callback passes the SSRF guard first."""
 
-    def __init__(self, db: Database, guard: CallbackGuard, now: Callable[[], str] = _now) -> None:
+    def __init__(
+        self, db: Database, guard: CallbackGuard, now: Callable[[], str] = utc_now
+    ) -> None:
         self.db = db
         self.guard = guard
         self.now = now

@@ -43,7 +43,7 @@ from core.ports import (
     TaskRequest,
     UuidGenerator,
 )
-from core.timeutil import format_utc
+from core.timeutil import backoff_seconds, format_utc
 
 log = logging.getLogger("tmf.fulfillment")
 Observer = Callable[[Task, Attempt], None]
@@ -314,11 +314,12 @@ class Orchestrator:
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential, capped, with full jitter in its upper half (spreads retries out)."""
-        ceiling = min(
-            self.settings.backoff_cap_seconds,
-            self.settings.backoff_seconds * 2 ** max(0, attempts - 1),
+        settings = self.settings
+        return timedelta(
+            seconds=backoff_seconds(
+                attempts, settings.backoff_seconds, settings.backoff_cap_seconds, self.rng
+            )
         )
-        return timedelta(seconds=ceiling * self.rng.uniform(0.5, 1.0))
 
     def _writer(self, uow: UnitOfWork) -> OrderWriter:
         return OrderWriter(uow, self.ids)

@@ -18,17 +18,14 @@ from core.events.hub import Hub
 from core.events.model import resource_event
 from core.events.queue import DeliveryQueue
 from core.persistence.database import Database
-from core.timeutil import format_utc
+from core.timeutil import utc_now
 from tests.fakes.receiver import Receiver
 
 GUARD = CallbackGuard("127.0.0.1")
 FAST = DeliverySettings(max_attempts=4, backoff_seconds=0.01, backoff_cap_seconds=0.05)
 
 
-def _now() -> str:
-    from datetime import UTC, datetime
-
-    return format_utc(datetime.now(UTC))
+_now = utc_now
 
 
 @pytest.fixture
