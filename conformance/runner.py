@@ -1,0 +1,170 @@
+"""One conformance run: Schemathesis' engine with our checks, then our scenarios."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import requests
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import Status, events, from_schema
+from schemathesis.generation import GenerationMode
+
+import conformance.tmf630  # noqa: F401  (registers the TMF630 checks with Schemathesis)
+from conformance import probe, scenarios
+from conformance.checks import ALL_CHECKS, CONTRACT_CHECKS, SCENARIO_CHECKS, SEMANTIC_CHECKS
+from conformance.results import Finding, Result
+from conformance.spec import Document
+
+DEFAULT_PHASES = ("examples", "fuzzing", "stateful")
+ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
+class UsageError(Exception):
+    """The run cannot start: a bad option or a server that does not answer (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything a run is told by the command line."""
+
+    api: str
+    base_url: str  # the server root plus the API's base path
+    spec: str
+    max_examples: int = 25
+    seed: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    checks: tuple[str, ...] = tuple(ALL_CHECKS)
+    workers: int = 1
+    timeout: float = 10.0
+    phases: tuple[str, ...] = DEFAULT_PHASES
+    offering_id: str | None = None
+    catalog_url: str | None = None  # TMF620 base URL, where the order scenario finds an offering
+
+
+Progress = Callable[[str, int, int], None]
+"""Told (what is running, done, total) as the run goes."""
+
+
+def run(options: Options, progress: Progress | None = None) -> Result:
+    """Run every selected check against the server and gather what they found."""
+    _validate(options)
+    document = Document.load(options.spec)
+    _reachable(options)
+    probe.configure(document, options.headers, options.timeout)
+    result = Result(api=options.api, url=options.base_url, checks=list(options.checks))
+    started = time.monotonic()
+    engine_checks = [c for c in options.checks if c not in SCENARIO_CHECKS]
+    if engine_checks:
+        _run_engine(options, engine_checks, result, progress or _quiet)
+    for name in options.checks:
+        if name in SCENARIO_CHECKS:
+            scenarios.run(name, options, document, result)
+    result.elapsed = time.monotonic() - started
+    return result
+
+
+def _run_engine(options: Options, checks: list[str], result: Result, progress: Progress) -> None:
+    config = SchemathesisConfig()
+    config.update(seed=options.seed, max_failures=None)
+    project = config.projects.override
+    project.update(
+        base_url=options.base_url,
+        headers=options.headers,
+        workers=options.workers,
+        request_timeout=options.timeout,
+    )
+    project.phases.update(phases=list(options.phases))
+    project.checks.update(included_check_names=checks)
+    modes = [GenerationMode.POSITIVE]
+    if "negative_data_rejection" in checks:
+        modes.append(GenerationMode.NEGATIVE)
+    project.generation.update(max_examples=options.max_examples, modes=modes)
+    schema = schemathesis.openapi.from_path(options.spec, config=config)
+    total = len(schema) * len([p for p in options.phases if p != "stateful"])
+    done = 0
+    phase = ""
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.PhaseStarted):
+            phase = (
+                event.phase.name.value
+                if hasattr(event.phase.name, "value")
+                else str(event.phase.name)
+            )
+            progress(phase, done, total)
+        elif isinstance(event, events.ScenarioFinished):
+            if event.phase.value != "stateful":
+                done += 1
+            _record(event, result)
+            progress(f"{phase}: {event.recorder.label}", done, total)
+        elif isinstance(event, events.NonFatalError):
+            result.errors.append(f"{event.label}: {event.info.message}")
+        elif isinstance(event, events.FatalError):
+            raise UsageError(f"the run stopped: {event.exception}")
+
+
+def _record(event: events.ScenarioFinished, result: Result) -> None:
+    """Tally every check of a finished scenario by the operation its case belongs to."""
+    recorder = event.recorder
+    for case_id, nodes in recorder.checks.items():
+        case = recorder.cases.get(case_id)
+        operation = case.value.operation.label if case is not None else recorder.label
+        for node in nodes:
+            if node.status == Status.SUCCESS:
+                if node.name in SEMANTIC_CHECKS and not probe.settings().did_apply(
+                    node.name, case_id
+                ):
+                    continue  # nothing to verify in this case (e.g. the sort check on a POST)
+                result.tally(operation, node.name).passed += 1
+            elif node.status == Status.FAILURE and node.failure_info is not None:
+                result.tally(operation, node.name).failed += 1
+                failure = node.failure_info.failure
+                result.add(
+                    Finding(
+                        check=node.name,
+                        operation=operation,
+                        title=str(failure.title),
+                        message=str(failure.message or failure.title),
+                        curl=_curl(node.failure_info.code_sample),
+                    )
+                )
+
+
+def _curl(code_sample: str) -> str:
+    """The curl line of Schemathesis' reproduction sample (it may add prose around it)."""
+    lines = [line for line in code_sample.splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("curl ")), None)
+    return "\n".join(lines[start:]) if start is not None else code_sample.strip()
+
+
+def _validate(options: Options) -> None:
+    unknown = [c for c in options.checks if c not in ALL_CHECKS]
+    if unknown:
+        raise UsageError(f"unknown check(s) {unknown}; known: {', '.join(ALL_CHECKS)}")
+    bad_phases = [p for p in options.phases if p not in ALL_PHASES]
+    if bad_phases:
+        raise UsageError(f"unknown phase(s) {bad_phases}; known: {', '.join(ALL_PHASES)}")
+    if options.max_examples < 1 or options.workers < 1 or options.timeout <= 0:
+        raise UsageError("--max-examples and --workers must be at least 1, --timeout above 0")
+    try:
+        Document.load(options.spec)
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read the OpenAPI document {options.spec}: {error}") from None
+
+
+def _reachable(options: Options) -> None:
+    """Fail early and clearly when nothing answers at the URL."""
+    try:
+        requests.get(options.base_url, headers=options.headers, timeout=options.timeout)
+    except requests.RequestException as error:
+        reason = error.__class__.__name__
+        raise UsageError(f"no server answers at {options.base_url} ({reason})") from None
+
+
+def _quiet(what: str, done: int, total: int) -> None:
+    """The progress sink when nobody watches."""
+
+
+__all__ = ["CONTRACT_CHECKS", "SEMANTIC_CHECKS", "Options", "Result", "UsageError", "run"]
