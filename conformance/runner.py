@@ -12,7 +12,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
 from schemathesis.generation import GenerationMode
 
-import conformance.tmf630  # noqa: F401  (registers the TMF630 checks with Schemathesis)
+import conformance.listing
+import conformance.tmf630  # noqa: F401  (registers the other TMF630 checks)
 from conformance import probe, scenarios
 from conformance.checks import ALL_CHECKS, CONTRACT_CHECKS, SCENARIO_CHECKS, SEMANTIC_CHECKS
 from conformance.results import Finding, Result
@@ -81,7 +82,8 @@ def _run_engine(options: Options, checks: list[str], result: Result, progress: P
     modes = [GenerationMode.POSITIVE]
     if "negative_data_rejection" in checks:
         modes.append(GenerationMode.NEGATIVE)
-    project.generation.update(max_examples=options.max_examples, modes=modes)
+    # No example database: a run depends on its seed only and leaves no .hypothesis folder behind.
+    project.generation.update(max_examples=options.max_examples, modes=modes, database="none")
     schema = schemathesis.openapi.from_path(options.spec, config=config)
     total = len(schema) * len([p for p in options.phases if p != "stateful"])
     done = 0

@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -109,11 +110,7 @@ class BrokenCategoryServer:
                 found = [r for r in found if str(_plain(r.get(name))) in wanted.split(",")]
         if sort and "sort_ignored" not in self.flaws:
             for key in reversed(sort.split(",")):
-                name = key.lstrip("-")
-                found.sort(
-                    key=lambda r, n=name: (r.get(n) is None, str(r.get(n))),
-                    reverse=key.startswith("-"),
-                )
+                found.sort(key=_sort_key(key.lstrip("-")), reverse=key.startswith("-"))
         total = len(found)
         start = 0 if "offset_ignored" in self.flaws else offset
         page = [self.project(r, fields) for r in found[start : start + limit]]
@@ -248,6 +245,11 @@ def _count(value: str, name: str) -> int:
     return int(value)
 
 
+def _sort_key(name: str) -> Callable[[dict[str, Any]], tuple[bool, str]]:
+    """Order by an attribute's text, resources without it last."""
+    return lambda resource: (resource.get(name) is None, str(resource.get(name)))
+
+
 def _plain(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, dict | list) else value
 
@@ -305,7 +307,8 @@ def main() -> None:
     spec = write_document(pathlib.Path(tempfile.mkdtemp(prefix="broken-tmf-")))
     print(f"flaws: {', '.join(sorted(flaws)) or 'none'}")
     print(
-        f"check it: tmf-conformance run --api tmf620 --url http://127.0.0.1:{args.port} --spec {spec}"
+        f"check it: tmf-conformance run --api tmf620 --url http://127.0.0.1:{args.port} "
+        f"--spec {spec}"
     )
     uvicorn.run(
         BrokenCategoryServer(flaws).app, host="127.0.0.1", port=args.port, log_level="warning"
