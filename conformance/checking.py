@@ -94,11 +94,17 @@ def instants(values: list[Any]) -> list[datetime] | None:
 
 
 def stable(node: Any) -> Any:
-    """A resource without the attributes a server may change between two reads."""
+    """A resource without the attributes a server may change between two reads, its numbers
+    compared as the doubles JSON promises (a store may write 1e300 back as 1000...0)."""
     if isinstance(node, dict):
         return {k: stable(v) for k, v in node.items() if k not in VOLATILE}
     if isinstance(node, list):
         return [stable(v) for v in node]
+    if isinstance(node, int | float) and not isinstance(node, bool):
+        try:
+            return float(node)
+        except OverflowError:
+            return node
     return node
 
 

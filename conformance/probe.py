@@ -120,11 +120,15 @@ def resolve(base: str, href: str) -> str:
     return urljoin(base, href)
 
 
+SECRET_HEADER_WORDS = ("auth", "token", "key", "secret", "cookie", "session", "password")
+
+
 def curl(method: str, url: str, headers: dict[str, str], data: bytes | None) -> str:
-    """A copy-and-paste curl command for a request."""
+    """A copy-and-paste curl line for a request; credentials masked, as reports get shared."""
     parts = ["curl", "-X", method]
     for name, value in headers.items():
-        parts += ["-H", f"{name}: {value}"]
+        secret = any(word in name.lower() for word in SECRET_HEADER_WORDS)
+        parts += ["-H", f"{name}: {'[Filtered]' if secret else value}"]
     if data is not None:
         parts += ["-d", data.decode("utf-8", "replace")]
     parts.append(url)

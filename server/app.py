@@ -50,7 +50,7 @@ from server.background import BackgroundLoop, JobRunner
 from server.hub import HubHandlers
 from server.metrics import Metrics
 from server.settings import Settings
-from server.validation import NamingParameterValidator
+from server.validation import BODY_VALIDATORS, NamingParameterValidator
 from tmf620 import BASE_PATH as CATALOG_PATH
 from tmf620.handlers import CatalogHandlers
 from tmf620.jobs import JobHandlers, export_file_route
@@ -305,7 +305,7 @@ def create_app(
             openapi.spec_path(api).name,
             resolver=resolver,
             validate_responses=settings.validate_responses,
-            validator_map={"parameter": NamingParameterValidator},
+            validator_map={"parameter": NamingParameterValidator, "body": BODY_VALIDATORS},
             # The document is served by ``document_route``: connexion's resolved copy of it is
             # circular where schemas are (a ProductOrderItem holds ProductOrderItems).
             swagger_ui_options=connexion.options.SwaggerUIOptions(

@@ -1,11 +1,16 @@
-"""Request validation tweaks: parameter errors that name the parameter, validators built once."""
+"""Request validation tweaks: parameter errors that name the parameter, validators built once,
+no NUL characters in JSON bodies."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncGenerator
 from typing import Any
 
+from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import BadRequestProblem
 from connexion.utils import is_null, is_nullable
-from connexion.validators import ParameterValidator
+from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator
 
 # Connexion deep-copies the parameter schema and builds a validator on every request; the
@@ -35,6 +40,8 @@ class NamingParameterValidator(ParameterValidator):  # type: ignore[misc]
     ) -> str | None:
         if is_nullable(param) and is_null(value):
             return None
+        if isinstance(value, str) and "\x00" in value:
+            return f"{parameter_type} parameter {param['name']!r} may not hold U+0000 (NUL)"
         if value is not None:
             error = next(iter(_validator(param).iter_errors(value)), None)
             if error is None:
@@ -43,3 +50,42 @@ class NamingParameterValidator(ParameterValidator):  # type: ignore[misc]
         if param.get("required"):
             return f"Missing {parameter_type} parameter {param['name']!r}"
         return None
+
+
+class TextSafeJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
+    """Connexion's JSON body validator that also refuses the NUL character (U+0000) in any
+    string or name: no store keeps it (PostgreSQL refuses it in text and JSONB), so it is the
+    client's error, a 400, on every back end alike."""
+
+    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Any) -> Any:
+        text = b"".join([message async for message in stream]).decode(self._encoding)
+        if not text:
+            return None
+        try:
+            body = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise BadRequestProblem(detail=str(error)) from None
+        if "\\u0000" in text and (where := nul_at(body, "")) is not None:
+            raise BadRequestProblem(detail=f"{where or '(body)'}: text may not hold U+0000 (NUL)")
+        return body
+
+
+def nul_at(node: Any, path: str) -> str | None:
+    """The path of the first string or name holding a NUL character, None when there is none."""
+    if isinstance(node, str):
+        return path if "\x00" in node else None
+    if isinstance(node, dict):
+        for key, value in node.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                return where.replace("\x00", "\\u0000")
+            if (found := nul_at(value, where)) is not None:
+                return found
+    if isinstance(node, list):
+        for index, value in enumerate(node):
+            if (found := nul_at(value, f"{path}[{index}]")) is not None:
+                return found
+    return None
+
+
+BODY_VALIDATORS = MediaTypeDict({**VALIDATOR_MAP["body"], "*/*json": TextSafeJSONBodyValidator})

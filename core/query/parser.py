@@ -30,6 +30,9 @@ def parse_query(
     fields: tuple[tuple[str, ...], ...] | None = None
     offset, limit = 0, DEFAULT_LIMIT
     for name, value in params:
+        if "\x00" in value:
+            problems.append(f"{name}: a value may not hold U+0000 (NUL), which no store keeps")
+            continue
         try:
             if name == "fields":
                 fields = _parse_fields(value, schemas, schema_name)

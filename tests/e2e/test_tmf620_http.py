@@ -217,6 +217,37 @@ def test_malformed_bodies_are_400_never_500(client: TestClient) -> None:
     )
 
 
+def test_nul_characters_are_400_on_every_back_end_and_nothing_is_written(
+    client: TestClient,
+) -> None:
+    """PostgreSQL cannot store U+0000: refused as the client's error everywhere, never a 500."""
+    json_types = {"content-type": "application/json"}
+    assert_error(
+        client.post(f"{API}/category", content=b'{"name":"a\\u0000b"}', headers=json_types),
+        400,
+        "NUL",
+    )
+    assert_error(
+        client.post(f"{API}/category", content=b'{"name":"x","e\\u0000":1}', headers=json_types),
+        400,
+        "NUL",
+    )
+    assert client.get(f"{API}/category").json() == []
+    created = client.post(f"{API}/category", json={"name": "Gadgets"}).json()
+    patch = b'{"description":"a\\u0000"}'
+    merge = {"content-type": "application/merge-patch+json"}
+    assert_error(
+        client.patch(f"{API}/category/{created['id']}", content=patch, headers=merge), 400, "NUL"
+    )
+    assert "description" not in client.get(f"{API}/category/{created['id']}").json()
+    assert_error(client.get(f"{API}/category/a%00b"), 400, "NUL")
+    assert_error(client.get(f"{API}/category?name=a%00b"), 400, "NUL")
+    assert_error(client.get(f"{API}/category?fields=name%00"), 400, "NUL")
+    # A backslash before "u0000" is text, not a NUL: it is kept as it is.
+    kept = client.post(f"{API}/category", content=b'{"name":"a\\\\u0000"}', headers=json_types)
+    assert kept.status_code == 201 and kept.json()["name"] == "a\\u0000"
+
+
 def test_wrong_method_is_405_with_allow(client: TestClient) -> None:
     body = assert_error(client.put(f"{API}/productOffering/abc", json={}), 405)
     assert "PATCH" in body["message"]
