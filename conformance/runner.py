@@ -51,8 +51,7 @@ Progress = Callable[[str, int, int], None]
 
 def run(options: Options, progress: Progress | None = None) -> Result:
     """Run every selected check against the server and gather what they found."""
-    _validate(options)
-    document = Document.load(options.spec)
+    document = _validate(options)
     _reachable(options)
     probe.configure(document, options.headers, options.timeout)
     result = Result(api=options.api, url=options.base_url, checks=list(options.checks))
@@ -93,11 +92,7 @@ def _run_engine(options: Options, checks: list[str], result: Result, progress: P
     phase = ""
     for event in from_schema(schema).execute():
         if isinstance(event, events.PhaseStarted):
-            phase = (
-                event.phase.name.value
-                if hasattr(event.phase.name, "value")
-                else str(event.phase.name)
-            )
+            phase = event.phase.name.value
             progress(phase, done, total)
         elif isinstance(event, events.ScenarioFinished):
             if event.phase.value != "stateful":
@@ -146,7 +141,8 @@ def _curl(code_sample: str) -> str:
     return "\n".join(lines[start:]) if start is not None else code_sample.strip()
 
 
-def _validate(options: Options) -> None:
+def _validate(options: Options) -> Document:
+    """The run's document, once every option is known to be usable."""
     unknown = [c for c in options.checks if c not in ALL_CHECKS]
     if unknown:
         raise UsageError(f"unknown check(s) {unknown}; known: {', '.join(ALL_CHECKS)}")
@@ -156,7 +152,7 @@ def _validate(options: Options) -> None:
     if options.max_examples < 1 or options.workers < 1 or options.timeout <= 0:
         raise UsageError("--max-examples and --workers must be at least 1, --timeout above 0")
     try:
-        Document.load(options.spec)
+        return Document.load(options.spec)
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot read the OpenAPI document {options.spec}: {error}") from None
 

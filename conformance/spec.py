@@ -20,7 +20,10 @@ class Document:
     @classmethod
     def load(cls, path: str | pathlib.Path) -> Document:
         """Read a YAML or JSON document (JSON is YAML)."""
-        raw = yaml.safe_load(pathlib.Path(path).read_text(encoding="utf-8"))
+        try:
+            raw = yaml.safe_load(pathlib.Path(path).read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise ValueError(f"{path} is neither YAML nor JSON: {error}") from None
         if not isinstance(raw, dict) or "paths" not in raw:
             raise ValueError(f"{path} is not an OpenAPI document (no 'paths')")
         return cls(raw)

@@ -44,6 +44,8 @@ FLAWS = {
     "plain_errors": "errors are plain text, not TMF Error objects",
     "bad_timestamps": "lastUpdate is not RFC 3339",
     "accepts_anything": "bodies are not validated: invalid input is accepted",
+    "created_200": "a create answers 200, which the document does not list",
+    "count_not_a_number": "X-Result-Count is a word, not a number",
 }
 PAGE = 100
 
@@ -116,7 +118,8 @@ class BrokenCategoryServer:
         page = [self.project(r, fields) for r in found[start : start + limit]]
         shown_total = total + 1 if "wrong_total_count" in self.flaws else total
         status = 206 if len(page) < shown_total else 200
-        headers = {"X-Total-Count": str(shown_total), "X-Result-Count": str(len(page))}
+        result = "some" if "count_not_a_number" in self.flaws else str(len(page))
+        headers = {"X-Total-Count": str(shown_total), "X-Result-Count": result}
         body: Any = {"items": page} if "list_wrapped" in self.flaws else page
         return JSONResponse(body, status_code=status, headers=headers)
 
@@ -133,7 +136,8 @@ class BrokenCategoryServer:
         with self.lock:
             self.store[identifier] = resource
         headers = {} if "no_location" in self.flaws else {"Location": href}
-        return JSONResponse(resource, status_code=201, headers=headers)
+        status = 200 if "created_200" in self.flaws else 201
+        return JSONResponse(resource, status_code=status, headers=headers)
 
     async def retrieve(self, request: Request) -> Response:
         resource = self.store.get(request.path_params["id"])

@@ -79,6 +79,7 @@ def test_selected_checks_that_hold_exit_0(broken: tuple[Running, pathlib.Path]) 
         (["--url", "http://127.0.0.1:9", "--header", "no-colon"], "--header must be"),
         (["--url", "http://127.0.0.1:9", "--spec", "/nonexistent.yaml"], "cannot read the OpenAPI"),
         (["--url", "http://127.0.0.1:9", "--phases", "warp"], "unknown phase(s)"),
+        (["--url", "http://127.0.0.1:9", "--spec", __file__], "cannot read the OpenAPI"),
     ],
 )
 def test_usage_errors_and_an_unreachable_server_exit_2_with_a_clear_message(

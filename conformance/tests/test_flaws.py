@@ -28,11 +28,15 @@ CAUGHT_BY = {
     "patch_replaces": "tmf_merge_patch",
     "delete_keeps": "tmf_delete_then_gone",
     "bad_timestamps": "tmf_timestamps",
+    "created_200": "status_code_conformance",
+    "count_not_a_number": "response_headers_conformance",
 }
 ALSO_CAUGHT = {  # the semantic checks named by the issue for these flaws, besides the contract one
     "list_wrapped": "tmf_list_is_array",
     "plain_errors": "tmf_error_body",
     "delete_keeps": "tmf_resource_lifecycle",
+    "created_200": "tmf_create_returns_resource",
+    "count_not_a_number": "tmf_list_is_array",
 }
 
 
