@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import requests
 import schemathesis
@@ -56,9 +58,11 @@ def run(options: Options, progress: Progress | None = None) -> Result:
     probe.configure(document, options.headers, options.timeout)
     result = Result(api=options.api, url=options.base_url, checks=list(options.checks))
     started = time.monotonic()
+    if document.has_operation("/productOrder", "post") and not options.offering_id:
+        options = replace(options, offering_id=_offering(options))
     engine_checks = [c for c in options.checks if c not in SCENARIO_CHECKS]
     if engine_checks:
-        _run_engine(options, engine_checks, result, progress or _quiet)
+        _run_engine(options, document, engine_checks, result, progress or _quiet)
     for name in options.checks:
         if name in SCENARIO_CHECKS:
             scenarios.run(name, options, document, result)
@@ -66,7 +70,32 @@ def run(options: Options, progress: Progress | None = None) -> Result:
     return result
 
 
-def _run_engine(options: Options, checks: list[str], result: Result, progress: Progress) -> None:
+def _offering(options: Options) -> str | None:
+    """The offering orders are placed for, found in (or added to) the server's catalog; None
+    when there is none (the order scenario then reports why)."""
+    try:
+        return scenarios.offering_to_order(options)
+    except (scenarios.StepFailed, probe.ProbeError):
+        return None
+
+
+def _with_examples(options: Options, document: Document) -> dict[str, Any]:
+    """The document with a valid order as the example of order creation (when there is an
+    offering to order): the examples phase then places a real order, and the stateful phase
+    follows its links, where generated orders alone would all be refused."""
+    raw = copy.deepcopy(document.raw)
+    if options.offering_id and not document.is_swagger2:
+        operation = raw.get("paths", {}).get("/productOrder", {}).get("post", {})
+        body = operation.get("requestBody", {})
+        media = body.get("content", {}) if "$ref" not in body else {}
+        if "application/json" in media:
+            media["application/json"]["example"] = scenarios.order_body(options.offering_id)
+    return raw
+
+
+def _run_engine(
+    options: Options, document: Document, checks: list[str], result: Result, progress: Progress
+) -> None:
     config = SchemathesisConfig()
     config.update(seed=options.seed, max_failures=None)
     project = config.projects.override
@@ -86,7 +115,7 @@ def _run_engine(options: Options, checks: list[str], result: Result, progress: P
         modes.append(GenerationMode.NEGATIVE)
     # No example database: a run depends on its seed only and leaves no .hypothesis folder behind.
     project.generation.update(max_examples=options.max_examples, modes=modes, database="none")
-    schema = schemathesis.openapi.from_path(options.spec, config=config)
+    schema = schemathesis.openapi.from_dict(_with_examples(options, document), config=config)
     total = len(schema) * len([p for p in options.phases if p != "stateful"])
     done = 0
     phase = ""

@@ -107,7 +107,7 @@ def _lifecycle(options: Options, document: Document, path: str) -> None:
 
 def _order(options: Options, document: Document) -> None:
     """create order -> get -> patch -> cancelProductOrder -> get cancel -> get order."""
-    offering = options.offering_id or _find_offering(options)
+    offering = options.offering_id or offering_to_order(options)
     orders = options.base_url.rstrip("/") + "/productOrder"
     body = {
         "description": f"{MARK} order",
@@ -151,7 +151,15 @@ def _order(options: Options, document: Document) -> None:
         )
 
 
-def _find_offering(options: Options) -> str:
+def order_body(offering: str) -> dict[str, Any]:
+    """The smallest order a TMF622 server should accept: one new product of one offering."""
+    return {
+        "description": f"{MARK} order",
+        "productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": offering}}],
+    }
+
+
+def offering_to_order(options: Options) -> str:
     """A launched, sellable offering of the server's catalog, or one we create through TMF620."""
     if not options.catalog_url:
         raise StepFailed("no offering to order: pass --offering-id")

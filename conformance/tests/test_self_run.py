@@ -95,12 +95,13 @@ def test_our_server_passes_every_check(server: str, api: str, tmp_path: pathlib.
     assert suite.get("failures") == "0" and suite.get("errors") == "0"
     text = markdown.read_text()
     assert f"## {api} at {server}" in text and ": PASSED" in text
-    for check in (
-        "tmf_create_returns_resource",
-        "tmf_filter_matches",
-        "tmf_paging",
-        "tmf_merge_patch",
-    ):
-        assert f"| `{check}` | " in text  # each verified something, per operation
+    # Each verified something (the report lists no others). Orders move on by themselves (the
+    # embedded worker completes them), so a description PATCH is mostly refused there.
+    verified = ["tmf_create_returns_resource", "tmf_filter_matches", "tmf_paging"]
+    verified += ["tmf_merge_patch", "tmf_resource_lifecycle"] if api == "tmf620" else []
+    for check in verified:
+        assert f"| `{check}` | " in text, check
+    if api == "tmf622":  # a real order was placed by the engine, not only by our scenario
+        assert "| `tmf_create_returns_resource` | " in text.split("### POST /productOrder")[1]
     if shutil.which("xmllint"):
         subprocess.run(["xmllint", "--noout", str(junit)], check=True)

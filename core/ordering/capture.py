@@ -19,7 +19,7 @@ from core.ordering.validation import (
     relationship_problems,
 )
 from core.persistence.uow import UnitOfWork
-from core.pricing import engine
+from core.pricing import discounts, engine
 from core.pricing.snapshot import (
     describe,
     fingerprint,
@@ -122,7 +122,7 @@ def capture(document: JsonObject, items: list[OrderItem], ctx: OrderContext) -> 
                 f"product {product_id!r} is changed by several items: {', '.join(item_ids)}"
             )
     problems.extend(relationship_problems(items, ctx, new_offering))
-    order_totals = _price(outcomes, by_id, ctx)
+    order_totals = _price(outcomes, by_id, ctx, problems)
     if ctx.strict:
         problems.extend(_client_price_problems(document, outcomes, order_totals))
     return Capture(problems, outcomes, order_totals, _snapshot(outcomes, order_totals, ctx.on))
@@ -183,9 +183,13 @@ def _change(outcome: ItemOutcome, ctx: OrderContext) -> list[str]:
 
 
 def _price(
-    outcomes: list[ItemOutcome], by_id: dict[str, ItemOutcome], ctx: OrderContext
+    outcomes: list[ItemOutcome],
+    by_id: dict[str, ItemOutcome],
+    ctx: OrderContext,
+    problems: list[str],
 ) -> list[engine.PriceTotal]:
-    """Prices per item; a bundle with its own charges includes its children's."""
+    """Prices per item, less the discounts it asks for; a bundle with its own charges includes
+    its children's."""
     for outcome in outcomes:
         if outcome.offering is not None and outcome.item.action in ("add", "modify"):
             outcome.lines = engine.price_lines(
@@ -198,6 +202,15 @@ def _price(
         if any(line.price_type in engine.CHARGED for line in outcome.lines):
             for child in _descendants(outcome, by_id):
                 child.lines = []
+    for outcome in outcomes:
+        where = f"item {outcome.item.id!r}"
+        offered = ctx.prices_of(outcome.offering) if outcome.offering else []
+        catalog = discounts.catalog_discounts(offered, outcome.configuration, ctx.on)
+        asked, found = discounts.requested(where, outcome.item.document, catalog)
+        problems.extend(found)
+        if asked:
+            outcome.lines, found = discounts.apply(where, outcome.lines, asked)
+            problems.extend(found)
     for outcome in outcomes:
         lines = [line for o in [outcome, *_descendants(outcome, by_id)] for line in o.lines]
         outcome.totals = engine.totals(lines)
@@ -227,7 +240,8 @@ def _client_price_problems(
             ("itemPrice", [order_price(line) for line in outcome.lines]),
             ("itemTotalPrice", [total_price(t) for t in outcome.totals]),
         ):
-            if name in sent and signature(sent[name]) != signature(ours):
+            given = _given(sent.get(name))
+            if name in sent and given is not None and signature(given) != signature(ours):
                 problems.append(
                     f"item {outcome.item.id!r}: {name} ({describe(sent[name])}) disagrees with "
                     f"the catalog ({describe(ours)})"
@@ -240,6 +254,15 @@ def _client_price_problems(
                 f"catalog ({describe(ours)})"
             )
     return problems
+
+
+def _given(prices: Any) -> Any:
+    """The client's prices that carry an amount: an entry with no price only asks for a
+    discount (a client need not know the amount); None when there is nothing to compare."""
+    if not isinstance(prices, list):
+        return prices
+    priced = [p for p in prices if not isinstance(p, dict) or "price" in p]
+    return None if prices and not priced else priced
 
 
 def _ref(entity: CatalogEntity | None) -> JsonObject | None:

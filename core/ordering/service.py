@@ -14,6 +14,7 @@ from core.ordering.model import JsonObject, ProductOrder, Stamp, TimelineEntry
 from core.ordering.patching import PRICES, patch_problems, reprice_needed
 from core.ordering.support import UseCases, href, request_hash
 from core.persistence.uow import UnitOfWork
+from core.pricing import discounts
 from core.pricing.snapshot import order_price, total_price
 from core.query import Query
 from core.requests import RequestContext, require_match
@@ -174,8 +175,11 @@ class OrderingService(UseCases[ProductOrder]):
         kept: dict[str, Any] = {}
         for item in items:
             kept[item.id] = item.document.pop("state", current.state)
+            asked = discounts.requests_of(item.document.get("itemPrice"))
             for name in PRICES:
                 item.document.pop(name, None)
+            if asked:
+                item.document["itemPrice"] = asked
         document.pop("orderTotalPrice", None)
         unstated = {k: v for k, v in document.items() if k != "state"}
         problems = structural_problems(unstated, items, self.settings.strict)

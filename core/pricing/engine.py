@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.catalog.model import CatalogEntity
 from core.inventory.model import Characteristic
+
+if TYPE_CHECKING:
+    from core.pricing.discounts import Applied
 
 CHARGED = ("oneTime", "recurring")  # summed into totals
 PRICED = (*CHARGED, "usage")  # usage is a rate: shown per item, never summed
@@ -28,12 +31,18 @@ class PriceLine:
     tax_rate: Decimal | None
     pop_id: str
     pop_version: str
+    applied: tuple[Applied, ...] = ()  # discounts taken off this line
+
+    @property
+    def net_amount(self) -> Decimal:
+        """What is charged: the amount less every discount applied to it."""
+        return self.amount - sum((a.reduction for a in self.applied), Decimal(0))
 
     @property
     def tax_included(self) -> Decimal | None:
         if self.tax_rate is None:
             return None
-        return self.amount * (1 + self.tax_rate / 100)
+        return self.net_amount * (1 + self.tax_rate / 100)
 
     @property
     def key(self) -> tuple[str, str | None, str]:
@@ -51,13 +60,15 @@ class PriceTotal:
     tax_included: Decimal | None
 
 
-def _decimal(value: Any) -> Decimal | None:
+def decimal_of(value: Any) -> Decimal | None:
+    """A JSON number (or numeric text) as an exact Decimal; None when it is not a finite one."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except InvalidOperation:
         return None
+    return number if number.is_finite() else None
 
 
 def _period(pop: dict[str, Any]) -> str | None:
@@ -76,12 +87,12 @@ def _unit(pop: dict[str, Any]) -> str | None:
 
 
 def _tax_rate(pop: dict[str, Any]) -> Decimal | None:
-    rates = [_decimal(t.get("taxRate")) for t in pop.get("tax") or [] if isinstance(t, dict)]
+    rates = [decimal_of(t.get("taxRate")) for t in pop.get("tax") or [] if isinstance(t, dict)]
     known = [r for r in rates if r is not None]
     return sum(known, Decimal(0)) if known else None
 
 
-def _applies(pop: dict[str, Any], configuration: list[Characteristic], on: str) -> bool:
+def applies(pop: dict[str, Any], configuration: list[Characteristic], on: str) -> bool:
     """A price applies when it is valid on the order date and fits the chosen configuration."""
     period = pop.get("validFor") or {}
     if period.get("startDateTime") and period["startDateTime"] > on:
@@ -108,8 +119,8 @@ def price_lines(
         pop = entity.document
         price_type = pop.get("priceType")
         money = pop.get("price") or {}
-        amount = _decimal(money.get("value"))
-        if price_type not in PRICED or amount is None or not _applies(pop, configuration, on):
+        amount = decimal_of(money.get("value"))
+        if price_type not in PRICED or amount is None or not applies(pop, configuration, on):
             continue
         lines.append(
             PriceLine(
@@ -141,7 +152,7 @@ def totals(lines: Iterable[PriceLine]) -> list[PriceTotal]:
                 price_type,
                 period,
                 currency,
-                sum((line.amount for line in group), Decimal(0)),
+                sum((line.net_amount for line in group), Decimal(0)),
                 sum(taxed, Decimal(0)) if len(taxed) == len(group) else None,
             )
         )

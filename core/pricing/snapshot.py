@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.canonical import sha256_of
+from core.pricing.discounts import Applied
 from core.pricing.engine import PriceLine, PriceTotal, money
 
 JsonObject = dict[str, Any]
@@ -26,8 +27,31 @@ def order_price(line: PriceLine) -> JsonObject:
     if line.unit_of_measure:
         out["unitOfMeasure"] = line.unit_of_measure
     out["price"] = price
+    if line.applied:
+        out["priceAlteration"] = [_alteration(line, applied) for applied in line.applied]
     out["productOfferingPrice"] = {"id": line.pop_id}
     out["@type"] = "OrderPrice"
+    return out
+
+
+def _alteration(line: PriceLine, applied: Applied) -> JsonObject:
+    """A TMF PriceAlteration: what was asked (percentage or amount) and what it took off."""
+    alteration = applied.alteration
+    price: JsonObject = {}
+    if alteration.percentage is not None:
+        price["percentage"] = float(alteration.percentage)
+    price["dutyFreeAmount"] = money(applied.reduction, line.currency)
+    out: JsonObject = {"priceType": line.price_type}
+    if alteration.name:
+        out["name"] = str(alteration.name)
+    if line.period:
+        out["recurringChargePeriod"] = line.period
+    if alteration.duration is not None:
+        out["applicationDuration"] = alteration.duration
+    out["price"] = price
+    if alteration.pop_id:
+        out["productOfferingPrice"] = {"id": alteration.pop_id}
+    out["@type"] = "PriceAlteration"
     return out
 
 
@@ -102,6 +126,32 @@ def line_record(line: PriceLine) -> JsonObject:
         record["unitOfMeasure"] = line.unit_of_measure
     if line.tax_rate is not None:
         record["taxRate"] = str(line.tax_rate)
+    if line.applied:
+        record["netAmount"] = str(line.net_amount)
+        record["alterations"] = [_alteration_record(applied) for applied in line.applied]
+    return record
+
+
+def _alteration_record(applied: Applied) -> JsonObject:
+    """A discount in the snapshot: what was asked, by whom (catalog or manual), what it took."""
+    alteration = applied.alteration
+    record: JsonObject = {
+        "kind": "manual" if alteration.is_manual else "catalog",
+        "reduction": str(applied.reduction),
+    }
+    if alteration.name:
+        record["name"] = str(alteration.name)
+    if alteration.percentage is not None:
+        record["percentage"] = str(alteration.percentage)
+    if alteration.amount is not None:
+        record["amount"] = str(alteration.amount)
+    if alteration.duration is not None:
+        record["applicationDuration"] = alteration.duration
+    if alteration.pop_id:
+        record["productOfferingPrice"] = {
+            "id": alteration.pop_id,
+            "version": alteration.pop_version,
+        }
     return record
 
 

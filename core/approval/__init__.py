@@ -1,0 +1,1 @@
+"""Approval of commercial promises: policy as data, the facts it reads, cases and decisions."""
