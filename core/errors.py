@@ -43,6 +43,15 @@ class NotFound(DomainError):
         super().__init__(f"No {what} exists", "Resource not found")
 
 
+class Forbidden(DomainError):
+    """The actor may not do this (e.g. approve their own discount): 403."""
+
+    code = "forbidden"
+
+    def __init__(self, message: str, reason: str = "Not allowed") -> None:
+        super().__init__(message, reason)
+
+
 class Conflict(DomainError):
     """The request conflicts with the current state (illegal transition, lost update): 409."""
 

@@ -15,6 +15,7 @@ class RequestContext:
     base_url: str
     correlation_id: str | None = None
     actor: str | None = None
+    roles: frozenset[str] = frozenset()  # the actor's roles, as the authenticated principal says
 
 
 def version_tag(*parts: object) -> str:

@@ -27,6 +27,8 @@ import openapi
 from adapters.files import EXPORT_ROUTE, LocalCatalogFiles
 from adapters.http.webhook import HttpNotificationSender
 from adapters.registry import AdapterContext, load_systems
+from core.approval.policy import DEFAULT_POLICY_FILE, Policy
+from core.approval.service import ApprovalService
 from core.catalog.jobs import CatalogJobs
 from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
 from core.catalog.service import CatalogService, CatalogSettings
@@ -46,6 +48,7 @@ from core.persistence.database import Database
 from core.schema import ResourceSchemas
 from server import errors, http
 from server.admin import AdminHandlers
+from server.approvals import ApprovalHandlers
 from server.background import BackgroundLoop, JobRunner
 from server.hub import HubHandlers
 from server.metrics import Metrics
@@ -73,6 +76,7 @@ class Container:
     catalog: CatalogService
     ordering: OrderingService
     cancellation: CancellationService
+    approvals: ApprovalService
     orchestrator: Orchestrator
     fallout: FalloutService
     metrics: Metrics
@@ -121,6 +125,13 @@ def document_route(api: str) -> Any:
         return Response(content, media_type="application/json")
 
     return serve
+
+
+def load_approval_policy(path: str | None) -> Policy | None:
+    """The approval policy: ours by default, the operator's file, or none when set to ''."""
+    if path == "":
+        return None
+    return Policy.load(path or DEFAULT_POLICY_FILE)
 
 
 def load_lifecycle(path: str | None) -> LifecyclePolicy:
@@ -211,7 +222,10 @@ def build_container(settings: Settings, db: Database | None = None) -> Container
     catalog_schemas = ResourceSchemas(openapi.load("tmf620")["components"]["schemas"])
     order_schemas = ResourceSchemas(openapi.load("tmf622")["components"]["schemas"])
     ordering_settings = OrderingSettings(
-        strict=strict, lifecycle=lifecycle, point_of_no_return=settings.point_of_no_return
+        strict=strict,
+        lifecycle=lifecycle,
+        point_of_no_return=settings.point_of_no_return,
+        approval_policy=load_approval_policy(settings.approval_policy_file),
     )
     metrics = Metrics(db, settings.stuck_after_seconds)
     guard = CallbackGuard(settings.callback_allowlist)
@@ -222,6 +236,7 @@ def build_container(settings: Settings, db: Database | None = None) -> Container
         CatalogService(db, catalog_schemas, CatalogSettings(strict=strict, lifecycle=lifecycle)),
         ordering,
         CancellationService(db, order_schemas, ordering_settings),
+        ApprovalService(ordering),
         build_orchestrator(settings, db, metrics),
         FalloutService(db),
         metrics,
@@ -292,12 +307,13 @@ def create_app(
             HubHandlers(container.hub, "tmf620", CATALOG_PATH, settings.public_base_url),
         ),
         "tmf622": OperationResolver(
-            OrderHandlers(container.ordering, settings.public_base_url),
+            OrderHandlers(container.ordering, settings.public_base_url, settings.development_mode),
             CancelHandlers(container.cancellation, settings.public_base_url),
             HubHandlers(container.hub, "tmf622", ORDERING_PATH, settings.public_base_url),
         ),
         "admin": OperationResolver(
-            AdminHandlers(container.fallout, container.db, container.deliveries, container.hub)
+            AdminHandlers(container.fallout, container.db, container.deliveries, container.hub),
+            ApprovalHandlers(container.approvals, settings.development_mode),
         ),
     }
     for api, resolver in apis.items():

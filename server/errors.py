@@ -11,11 +11,24 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from core.errors import Conflict, DomainError, InvalidRequest, NotFound, PreconditionFailed
+from core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    PreconditionFailed,
+)
 
 log = logging.getLogger("tmf.errors")
 
-_STATUS = {InvalidRequest: 400, NotFound: 404, Conflict: 409, PreconditionFailed: 412}
+_STATUS = {
+    InvalidRequest: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PreconditionFailed: 412,
+}
 _REASONS = {
     400: "Bad request",
     401: "Unauthorized",

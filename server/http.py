@@ -51,8 +51,19 @@ def base_url(public_base_url: str | None, api_base_path: str) -> str:
     return f"{url.scheme}://{url.netloc}{api_base_path}"
 
 
-def context(public_base_url: str | None, api_base_path: str) -> RequestContext:
-    return RequestContext(base_url(public_base_url, api_base_path), correlation_id())
+def context(
+    public_base_url: str | None, api_base_path: str, trust_actor_headers: bool = False
+) -> RequestContext:
+    """Where the request came from; who sent it only in development mode, until OAuth2 lands:
+    then ``X-Actor-Id`` and ``X-Actor-Roles`` (comma separated) are believed as they are."""
+    actor, roles = None, frozenset[str]()
+    if trust_actor_headers:
+        actor = request.headers.get("x-actor-id") or None
+        given = request.headers.get("x-actor-roles") or ""
+        roles = frozenset(r.strip() for r in given.split(",") if r.strip())
+    return RequestContext(
+        base_url(public_base_url, api_base_path), correlation_id(), actor=actor, roles=roles
+    )
 
 
 def query_pairs() -> list[tuple[str, str]]:

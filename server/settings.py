@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     validation: Literal["strict", "lenient"] = Field("strict", alias="TMF_VALIDATION")
     public_base_url: str | None = Field(None, alias="TMF_PUBLIC_BASE_URL")
     lifecycle_file: str | None = Field(None, alias="TMF_LIFECYCLE_FILE")
+    # Approval policy (YAML); "" turns approval off. Default: the demo policy we ship.
+    approval_policy_file: str | None = Field(None, alias="TMF_APPROVAL_POLICY_FILE")
+    # Development only: trust X-Actor-Id / X-Actor-Roles as the caller's identity and roles.
+    development_mode: bool = Field(False, alias="TMF_DEVELOPMENT_MODE")
     validate_responses: bool = Field(False, alias="TMF_VALIDATE_RESPONSES")
     import_dir: str = Field("./var/import", alias="TMF_IMPORT_DIR")
     export_dir: str = Field("./var/export", alias="TMF_EXPORT_DIR")

@@ -124,6 +124,7 @@ ORDER_SIDE = (
     "event_subscription",
     "event_delivery",
     "inbox",
+    "approval_case",
 )
 _demo_state: dict[int, tuple[int, int]] = {}  # database -> (generation, rows) after seeding
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from core.approval.assessment import Assessment, assess, open_case, repriced
 from core.catalog.patching import apply_patch, identity_sent
 from core.errors import Conflict, InvalidRequest, NotFound
 from core.ordering import states
@@ -80,12 +81,22 @@ class OrderingService(UseCases[ProductOrder]):
             order = ProductOrder(
                 order_id, document, priced.snapshot, correlation_id=ctx.correlation_id
             )
-            order.start("acknowledged", Stamp(now, "order accepted", ctx.actor, ctx.correlation_id))
+            assessment = self._assess(priced, document, ctx)
+            if assessment is not None and assessment.needed:
+                why = f"approval needed ({assessment.summary()})"
+                order.start("pending", Stamp(now, why, ctx.actor, ctx.correlation_id))
+            else:
+                order.start(
+                    "acknowledged", Stamp(now, "order accepted", ctx.actor, ctx.correlation_id)
+                )
             uow.orders.add(order, now)
             uow.timeline.add(order.timeline)
             if idempotency_key is not None:
                 uow.idempotency.add(KIND, idempotency_key, request_hash(body), order_id, now)
             self.emit(uow, KIND, "Create", order.document, now, ctx)
+            if assessment is not None and assessment.needed:
+                open_case(uow, self.ids.new_id(), order, assessment, ctx, now)
+                self.emit(uow, KIND, "InformationRequired", order.document, now, ctx)
             uow.commit()
         return order, True
 
@@ -130,14 +141,28 @@ class OrderingService(UseCases[ProductOrder]):
             if problems:
                 raise InvalidRequest(problems, "Invalid change to productOrder")
             now = self.now()
-            snapshot = current.snapshot
+            snapshot, priced = current.snapshot, None
             if reprice_needed(current.document, document):
-                snapshot = self._recapture(uow, current, document, now)
+                priced = self._recapture(uow, current, document, now)
+                snapshot = priced.snapshot
             order = ProductOrder(
                 order_id, document, snapshot, current.row_version + 1, current.correlation_id
             )
+            assessment = self._assess(priced, document, ctx) if priced is not None else None
+            target = (
+                repriced(uow, self.ids.new_id(), order, assessment, ctx, now)
+                if assessment
+                else None
+            )
+            if target is not None:
+                stamp = Stamp(now, f"priced again: {target}", ctx.actor, ctx.correlation_id)
+                order.move_items(target, stamp)
+                order.move(target, stamp)
+                uow.timeline.add(order.timeline)
             uow.orders.update(order, now)
             self.emit(uow, KIND, "AttributeValueChange", document, now, ctx)
+            for changed in order.state_changes:
+                self.emit(uow, KIND, "StateChange", changed, now, ctx)
             uow.commit()
         return order
 
@@ -162,14 +187,33 @@ class OrderingService(UseCases[ProductOrder]):
             uow.tasks.delete_of_order(order_id)
             uow.attempts.delete_of_order(order_id)
             uow.actions.delete_of_order(order_id)
+            uow.approvals.delete_of_order(order_id)
             self.emit(uow, KIND, "Delete", order.document, self.now(), ctx)
             uow.commit()
 
     # -- helpers ---------------------------------------------------------------------------
 
+    def _assess(
+        self, priced: Capture | None, document: JsonObject, ctx: RequestContext
+    ) -> Assessment | None:
+        """What the approval policy says of a priced order (None: no policy, or not priced)."""
+        policy = self.settings.approval_policy
+        if policy is None or priced is None:
+            return None
+        categories = {
+            o.offering.id: frozenset(
+                str(c.get("id"))
+                for c in o.offering.document.get("category") or []
+                if isinstance(c, dict)
+            )
+            for o in priced.outcomes
+            if o.offering is not None
+        }
+        return assess(policy, priced.snapshot, document, categories, ctx.roles)
+
     def _recapture(
         self, uow: UnitOfWork, current: ProductOrder, document: JsonObject, now: str
-    ) -> JsonObject:
+    ) -> Capture:
         """Check and price changed items again; each keeps its state, new ones get the order's."""
         items = read_items(document)
         kept: dict[str, Any] = {}
@@ -185,10 +229,10 @@ class OrderingService(UseCases[ProductOrder]):
         problems = structural_problems(unstated, items, self.settings.strict)
         if problems:
             raise InvalidRequest(problems, "Invalid change to productOrder")
-        snapshot = self._capture(uow, document, items, now).snapshot
+        priced = self._capture(uow, document, items, now)
         for item in items:
             item.document["state"] = kept[item.id]
-        return snapshot
+        return priced
 
     def _current(self, uow: UnitOfWork, order_id: str, if_match: str | None) -> ProductOrder:
         order = uow.orders.get(order_id)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from core.approval.policy import Policy
 from core.canonical import sha256_of
 from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
 from core.errors import Conflict, NotFound
@@ -38,6 +39,8 @@ class OrderingSettings:
     # Once a task of this port has succeeded (or may have), a cancellation is refused ("none":
     # never refused while an item is not completed).
     point_of_no_return: str = "billing"
+    # Orders whose price snapshot a rule of this policy asks about wait, pending, for approval.
+    approval_policy: Policy | None = None
 
 
 def request_hash(body: Any) -> str:

@@ -282,3 +282,17 @@ inbox = sa.Table(
     sa.Column("source", sa.String(100), nullable=False),
     sa.Column("received_at", sa.String(24), nullable=False),
 )
+
+# One approval case per order: what policy asked for, and every decision (the decisions live in
+# the document; the row version makes two concurrent decisions meet: one wins, one gets a 409).
+approval_case = sa.Table(
+    "approval_case",
+    metadata,
+    sa.Column("case_id", sa.String(64), primary_key=True),
+    sa.Column("order_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("due_at", sa.String(24)),
+    sa.Column("row_version", sa.Integer, nullable=False),
+    sa.Column("document", Document, nullable=False),
+    sa.Index("ix_approval_case_status", "status", "due_at"),
+)

@@ -6,6 +6,7 @@ from types import TracebackType
 
 import sqlalchemy as sa
 
+from core.persistence.approvals import ApprovalRepository
 from core.persistence.counts import CountCache
 from core.persistence.events import (
     DeliveryRepository,
@@ -80,6 +81,7 @@ class UnitOfWork:
         self.subscriptions = SubscriptionRepository(connection)
         self.deliveries = DeliveryRepository(connection)
         self.inbox = InboxRepository(connection)
+        self.approvals = ApprovalRepository(connection)
         return self
 
     def commit(self) -> None:

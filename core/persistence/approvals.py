@@ -1,0 +1,68 @@
+"""Approval cases in their table: one per order, changed only by the version that was read."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from core.approval.case import ApprovalCase
+from core.errors import Conflict
+from core.persistence.tables import approval_case as _A
+
+
+class ApprovalRepository:
+    """Cases by id and by order; a concurrent change of the same case is a 409, never lost."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._db = connection
+
+    def add(self, case: ApprovalCase) -> None:
+        self._db.execute(sa.insert(_A).values(**self._values(case)))
+
+    def get(self, case_id: str) -> ApprovalCase | None:
+        row = self._db.execute(
+            sa.select(_A.c.document, _A.c.row_version).where(_A.c.case_id == case_id)
+        ).first()
+        return ApprovalCase.from_document(row.document, row.row_version) if row else None
+
+    def of_order(self, order_id: str) -> ApprovalCase | None:
+        row = self._db.execute(
+            sa.select(_A.c.document, _A.c.row_version).where(_A.c.order_id == order_id)
+        ).first()
+        return ApprovalCase.from_document(row.document, row.row_version) if row else None
+
+    def listing(
+        self, status: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[ApprovalCase]:
+        query = sa.select(_A.c.document, _A.c.row_version).order_by(_A.c.due_at, _A.c.case_id)
+        if status:
+            query = query.where(_A.c.status == status)
+        rows = self._db.execute(query.limit(limit).offset(offset)).all()
+        return [ApprovalCase.from_document(r.document, r.row_version) for r in rows]
+
+    def update(self, case: ApprovalCase) -> None:
+        """Store the case unless another decision changed it since it was read (409)."""
+        result = self._db.execute(
+            sa.update(_A)
+            .where(_A.c.case_id == case.id, _A.c.row_version == case.row_version)
+            .values(**{**self._values(case), "row_version": case.row_version + 1})
+        )
+        if result.rowcount != 1:
+            raise Conflict(
+                f"approval case {case.id!r} was decided by another request meanwhile",
+                "Decided meanwhile",
+            )
+        case.row_version += 1
+
+    def delete_of_order(self, order_id: str) -> None:
+        self._db.execute(sa.delete(_A).where(_A.c.order_id == order_id))
+
+    @staticmethod
+    def _values(case: ApprovalCase) -> dict[str, object]:
+        return {
+            "case_id": case.id,
+            "order_id": case.order_id,
+            "status": case.status,
+            "due_at": case.due_at,
+            "row_version": case.row_version,
+            "document": case.to_document(),
+        }

@@ -1,0 +1,45 @@
+"""Admin handlers of approval cases: list, view with the snapshot, decide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.responses import Response
+
+from core.approval.service import ApprovalService
+from server import http
+
+ADMIN_PATH = "/admin/v1"
+
+
+class ApprovalHandlers:
+    """Bound by operationId; the actor of a decision is the caller, never a body field."""
+
+    def __init__(self, approvals: ApprovalService, development_mode: bool = False) -> None:
+        self.approvals = approvals
+        self.development_mode = development_mode
+
+    def resolve(self, operation_id: str) -> Callable[..., Response] | None:
+        handlers: dict[str, Callable[..., Response]] = {
+            "listApprovals": self.list_cases,
+            "retrieveApproval": self.retrieve,
+            "decideApproval": self.decide,
+        }
+        return handlers.get(operation_id)
+
+    def list_cases(
+        self, status: str | None = None, role: str | None = None, overdue: bool = False
+    ) -> Response:
+        cases = self.approvals.listing(status, role, overdue)
+        return http.json_response([case.to_document() for case in cases])
+
+    def retrieve(self, id: str) -> Response:
+        case = self.approvals.get(id)
+        snapshot = self.approvals.ordering.get(case.order_id).snapshot
+        return http.json_response({**case.to_document(), "pricingSnapshot": snapshot})
+
+    def decide(self, id: str, body: dict[str, Any]) -> Response:
+        ctx = http.context(None, ADMIN_PATH, self.development_mode)
+        case = self.approvals.decide(id, body["decision"], body["reason"], body["fingerprint"], ctx)
+        return http.json_response(case.to_document())

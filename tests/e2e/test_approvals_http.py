@@ -1,0 +1,95 @@
+"""Approval over HTTP as the README tour runs it: pending, self-approval refused, approved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from core.persistence.database import Database
+from tests.e2e.conftest import make_client
+from tests.e2e.test_tmf620_http import assert_error
+from tests.orders import add, order
+
+ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
+APPROVALS = "/admin/v1/approvals"
+
+
+def actor(name: str, *roles: str) -> dict[str, str]:
+    return {"X-Actor-Id": name, "X-Actor-Roles": ",".join(roles)}
+
+
+@pytest.fixture
+def dev(shop_db: Database, file_dirs: dict[str, str]) -> Iterator[TestClient]:
+    with make_client(shop_db, TMF_DEVELOPMENT_MODE=True, TMF_RUN_JOBS=False, **file_dirs) as client:
+        yield client
+
+
+def business_order(percent: float) -> dict[str, Any]:
+    item = {
+        **add("1", "po-mobile-s"),
+        "itemPrice": [
+            {
+                "priceType": "recurring",
+                "priceAlteration": [{"priceType": "recurring", "price": {"percentage": percent}}],
+            }
+        ],
+    }
+    return order("cust-carol", item, category="business")
+
+
+def test_the_approval_tour(dev: TestClient) -> None:
+    placed = dev.post(ORDERS, json=business_order(15), headers=actor("sam", "sales"))
+    assert placed.status_code == 201, placed.text
+    assert placed.json()["state"] == "pending"
+    (case,) = dev.get(APPROVALS, params={"status": "open", "role": "sales-director"}).json()
+    assert case["orderId"] == placed.json()["id"] and case["openRoles"] == [["sales-director"]]
+    view = dev.get(f"{APPROVALS}/{case['id']}").json()
+    assert view["pricingSnapshot"]["fingerprint"] == case["fingerprint"]
+    decision = {"decision": "approve", "reason": "fine", "fingerprint": case["fingerprint"]}
+    mine = dev.post(
+        f"{APPROVALS}/{case['id']}/decision", json=decision, headers=actor("sam", "sales-director")
+    )
+    assert_error(mine, 403, "cannot decide")
+    approved = dev.post(
+        f"{APPROVALS}/{case['id']}/decision", json=decision, headers=actor("dora", "sales-director")
+    )
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert dev.get(f"{ORDERS}/{case['orderId']}").json()["state"] == "acknowledged"
+    again = dev.post(
+        f"{APPROVALS}/{case['id']}/decision", json=decision, headers=actor("dan", "sales-director")
+    )
+    assert_error(again, 409, "already approved")
+
+
+def test_without_development_mode_actor_headers_are_ignored(shop: TestClient) -> None:
+    placed = shop.post(ORDERS, json=business_order(15), headers=actor("sam", "sales"))
+    (case,) = [c for c in shop.get(APPROVALS).json() if c["orderId"] == placed.json()["id"]]
+    assert case["requester"] is None
+    decision = {"decision": "approve", "reason": "fine", "fingerprint": case["fingerprint"]}
+    refused = shop.post(
+        f"{APPROVALS}/{case['id']}/decision", json=decision, headers=actor("dora", "sales-director")
+    )
+    assert_error(refused, 403, "authenticated actor")
+
+
+def test_bad_decisions_are_400_and_unknown_cases_404(dev: TestClient) -> None:
+    assert_error(
+        dev.post(
+            f"{APPROVALS}/nope/decision",
+            json={"decision": "approve", "reason": "x", "fingerprint": "f"},
+        ),
+        404,
+    )
+    placed = dev.post(ORDERS, json=business_order(15), headers=actor("sam", "sales")).json()
+    (case,) = [c for c in dev.get(APPROVALS).json() if c["orderId"] == placed["id"]]
+    assert_error(
+        dev.post(
+            f"{APPROVALS}/{case['id']}/decision",
+            json={"decision": "maybe", "reason": "x", "fingerprint": "f"},
+        ),
+        400,
+    )
+    assert_error(dev.post(f"{APPROVALS}/{case['id']}/decision", json={"decision": "approve"}), 400)
