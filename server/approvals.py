@@ -1,4 +1,5 @@
-"""Admin handlers of approval cases: list, view with the snapshot, decide."""
+"""Admin handlers of approval cases (list, view with the snapshot, decide) and of the evidence
+package of an order."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from core.approval import evidence
 from core.approval.service import ApprovalService
 from server import http
 
@@ -25,6 +27,7 @@ class ApprovalHandlers:
             "listApprovals": self.list_cases,
             "retrieveApproval": self.retrieve,
             "decideApproval": self.decide,
+            "retrieveOrderEvidence": self.evidence,
         }
         return handlers.get(operation_id)
 
@@ -38,6 +41,13 @@ class ApprovalHandlers:
         case = self.approvals.get(id)
         snapshot = self.approvals.ordering.get(case.order_id).snapshot
         return http.json_response({**case.to_document(), "pricingSnapshot": snapshot})
+
+    def evidence(self, id: str, format: str = "json") -> Response:
+        found = evidence.package(self.approvals.ordering.db, id, self.approvals.ordering.now())
+        if format == "zip":
+            headers = {"Content-Disposition": f'attachment; filename="evidence-{id}.zip"'}
+            return Response(evidence.zipped(found), media_type="application/zip", headers=headers)
+        return http.json_response(found)
 
     def decide(self, id: str, body: dict[str, Any]) -> Response:
         ctx = http.context(None, ADMIN_PATH, self.development_mode)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from core.canonical import sha256_of
 from core.persistence.database import Database
+from core.pricing.snapshot import fingerprint
 from tests.e2e.conftest import make_client
 from tests.e2e.test_tmf620_http import assert_error
 from tests.orders import add, order
@@ -93,3 +99,66 @@ def test_bad_decisions_are_400_and_unknown_cases_404(dev: TestClient) -> None:
         400,
     )
     assert_error(dev.post(f"{APPROVALS}/{case['id']}/decision", json={"decision": "approve"}), 400)
+
+
+def test_the_evidence_package_reproduces_every_fingerprint(dev: TestClient) -> None:
+    loyalty = {
+        "priceType": "recurring",
+        "price": {},
+        "productOfferingPrice": {"id": "pop-mobile-l-loyalty"},
+    }
+    manual = {"priceType": "recurring", "name": "Deal", "price": {"percentage": 20}}
+    item = {
+        **add("1", "po-mobile-l"),
+        "itemPrice": [{"priceType": "recurring", "priceAlteration": [loyalty, manual]}],
+    }
+    placed = dev.post(
+        ORDERS, json=order("cust-carol", item, category="business"), headers=actor("sam", "sales")
+    ).json()
+    (case,) = [c for c in dev.get(APPROVALS).json() if c["orderId"] == placed["id"]]
+    for who, role in (("dora", "sales-director"), ("fin", "finance"), ("max", "sales-manager")):
+        decision = {
+            "decision": "approve",
+            "reason": f"ok by {who}",
+            "fingerprint": case["fingerprint"],
+        }
+        assert (
+            dev.post(
+                f"{APPROVALS}/{case['id']}/decision", json=decision, headers=actor(who, role)
+            ).status_code
+            == 200
+        )
+    package = dev.get(f"/admin/v1/orders/{placed['id']}/evidence").json()
+    snapshot = package["priceCalculation"]["snapshot"]
+    unsigned = {k: v for k, v in snapshot.items() if k != "fingerprint"}
+    assert fingerprint(unsigned) == snapshot["fingerprint"] == package["fingerprints"]["snapshot"]
+    assert (
+        package["approval"]["status"] == "approved"
+        and package["approval"]["policyVersion"] == "2026-12-01.1"
+    )
+    assert {d["fingerprint"] for d in package["approval"]["decisions"]} == {snapshot["fingerprint"]}
+    catalog = {(e["kind"], e["id"], e["version"]): e for e in package["catalog"]}
+    assert set(catalog) >= {
+        ("productOffering", "po-mobile-l", "1.0"),
+        ("productSpecification", "ps-mobile-line", "1.0"),
+        ("productOfferingPrice", "pop-mobile-l-monthly", "1.0"),
+        ("productOfferingPrice", "pop-mobile-l-loyalty", "1.0"),
+    }
+    for entity in catalog.values():
+        assert sha256_of(entity["document"]) == entity["sha256"]
+    assert {"sam", "dora", "fin", "max"} <= set(package["actors"]) and package["correlationIds"]
+    assert [s["to"] for s in package["timeline"] if s["item"] is None] == [
+        "pending",
+        "acknowledged",
+    ]
+    zipped = dev.get(f"/admin/v1/orders/{placed['id']}/evidence", params={"format": "zip"})
+    assert zipped.status_code == 200 and zipped.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))["files"]
+        for name, digest in manifest.items():
+            assert hashlib.sha256(archive.read(name)).hexdigest() == digest, name
+        inside = json.loads(archive.read("evidence.json"))
+    assert {k: v for k, v in inside.items() if k != "generatedAt"} == {
+        k: v for k, v in package.items() if k != "generatedAt"
+    }
+    assert_error(dev.get("/admin/v1/orders/nope/evidence"), 404)
