@@ -248,14 +248,22 @@ def build_container(settings: Settings, db: Database | None = None) -> Container
 
 
 def event_loops(container: Container) -> list[BackgroundLoop]:
-    """The dispatcher (hub deliveries) and, with NATS configured, the broker relay.
+    """The dispatcher (hub deliveries), the escalation of overdue approval cases and, with NATS
+    configured, the broker relay.
 
     The dispatcher's loop waits on the database while its request threads hold the GIL; with
     the default 5 ms slices each of its round trips waited up to that long to go on.
     """
     sys.setswitchinterval(GIL_SLICE_SECONDS)
     poll = container.settings.dispatch_poll_seconds
-    loops = [BackgroundLoop("tmf-dispatcher", container.dispatcher.step, poll)]
+    loops = [
+        BackgroundLoop("tmf-dispatcher", container.dispatcher.step, poll),
+        BackgroundLoop(
+            "tmf-escalation",
+            lambda: container.approvals.escalate_overdue() > 0,
+            container.settings.escalation_poll_seconds,
+        ),
+    ]
     if container.relay is not None:
         loops.append(BackgroundLoop("tmf-broker", container.relay.step, poll))
     return loops

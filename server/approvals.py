@@ -27,6 +27,7 @@ class ApprovalHandlers:
             "listApprovals": self.list_cases,
             "retrieveApproval": self.retrieve,
             "decideApproval": self.decide,
+            "delegateApproval": self.delegate,
             "retrieveOrderEvidence": self.evidence,
         }
         return handlers.get(operation_id)
@@ -41,6 +42,12 @@ class ApprovalHandlers:
         case = self.approvals.get(id)
         snapshot = self.approvals.ordering.get(case.order_id).snapshot
         return http.json_response({**case.to_document(), "pricingSnapshot": snapshot})
+
+    def delegate(self, id: str, body: dict[str, Any]) -> Response:
+        ctx = http.context(None, ADMIN_PATH, self.development_mode)
+        return http.json_response(
+            self.approvals.delegate(id, body["to"], body["reason"], ctx).to_document()
+        )
 
     def evidence(self, id: str, format: str = "json") -> Response:
         found = evidence.package(self.approvals.ordering.db, id, self.approvals.ordering.now())

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     approval_policy_file: str | None = Field(None, alias="TMF_APPROVAL_POLICY_FILE")
     # Development only: trust X-Actor-Id / X-Actor-Roles as the caller's identity and roles.
     development_mode: bool = Field(False, alias="TMF_DEVELOPMENT_MODE")
+    escalation_poll_seconds: float = Field(60, alias="TMF_ESCALATION_POLL_SECONDS", gt=0)
     validate_responses: bool = Field(False, alias="TMF_VALIDATE_RESPONSES")
     import_dir: str = Field("./var/import", alias="TMF_IMPORT_DIR")
     export_dir: str = Field("./var/export", alias="TMF_EXPORT_DIR")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from core.approval import events
 from core.approval.case import OPEN, ApprovalCase
 from core.approval.facts import from_snapshot
 from core.approval.policy import Policy, Rule
@@ -43,7 +44,7 @@ def assess(
 
 def open_case(
     uow: UnitOfWork,
-    case_id: str,
+    new_id: Callable[[], str],
     order: ProductOrder,
     assessment: Assessment,
     ctx: RequestContext,
@@ -52,15 +53,16 @@ def open_case(
     """Open the case of a new pending order, in the transaction that stores the order."""
     fingerprint = str((order.snapshot or {}).get("fingerprint"))
     case = ApprovalCase.open(
-        case_id, order.id, fingerprint, assessment.policy, assessment.fired, ctx.actor, now
+        new_id(), order.id, fingerprint, assessment.policy, assessment.fired, ctx.actor, now
     )
     uow.approvals.add(case)
+    events.record(uow, "Create", case, new_id(), now, ctx.correlation_id)
     return case
 
 
 def repriced(
     uow: UnitOfWork,
-    case_id: str,
+    new_id: Callable[[], str],
     order: ProductOrder,
     assessment: Assessment,
     ctx: RequestContext,
@@ -75,17 +77,16 @@ def repriced(
     case = uow.approvals.of_order(order.id)
     if assessment.needed:
         if case is None:
-            case = ApprovalCase.open(
-                case_id, order.id, fingerprint, assessment.policy, assessment.fired, ctx.actor, now
-            )
-            uow.approvals.add(case)
+            open_case(uow, new_id, order, assessment, ctx, now)
         elif case.fingerprint != fingerprint or case.status != OPEN:
             case.reopen(fingerprint, assessment.policy, assessment.fired, now)
             case.requester = ctx.actor or case.requester
             uow.approvals.update(case)
+            events.record(uow, "StateChange", case, new_id(), now, ctx.correlation_id)
         return "pending" if order.state == "acknowledged" else None
     if case is not None and case.status != NOT_NEEDED:
         case.fingerprint = fingerprint
         case.status = NOT_NEEDED
         uow.approvals.update(case)
+        events.record(uow, "StateChange", case, new_id(), now, ctx.correlation_id)
     return "acknowledged" if order.state == "pending" else None

@@ -29,6 +29,8 @@ class ApprovalCase:
     status: str = OPEN
     decisions: list[dict[str, Any]] = field(default_factory=list)
     row_version: int = 1
+    delegations: list[dict[str, Any]] = field(default_factory=list)  # user to user, this case
+    escalations: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def open(
@@ -53,7 +55,7 @@ class ApprovalCase:
             fingerprint,
             policy.version,
             requester,
-            [{"id": r.id, "description": r.description} for r in fired],
+            _rules(fired),
             [sorted(slot) for slot in policy.slots(fired)],
             now,
             due.replace("+00:00", "Z") if due else None,
@@ -107,6 +109,8 @@ class ApprovalCase:
                 f"{actor!r} has already decided on this case: one person fills one role",
                 "Separation of duties",
             )
+        lent = self.delegated_to(actor)
+        roles = roles | frozenset(r for d in lent for r in d["roles"])
         needed = self.open_slots() if decision == "approve" else self.slots
         slot = next((s for s in needed if roles & set(s)), None)
         if slot is None:
@@ -124,6 +128,7 @@ class ApprovalCase:
                 "reason": reason,
                 "fingerprint": fingerprint,
                 "policyVersion": self.policy_version,
+                "onBehalfOf": sorted({d["from"] for d in lent}),
                 "at": now,
             }
         )
@@ -132,11 +137,73 @@ class ApprovalCase:
         elif not self.open_slots():
             self.status = APPROVED
 
+    def delegated_to(self, user: str) -> list[dict[str, Any]]:
+        """The delegations that reach ``user``, directly or through others."""
+        reached, found, frontier = {user}, [], [user]
+        while frontier:
+            target = frontier.pop()
+            for delegation in self.delegations:
+                if delegation["to"] == target and delegation["from"] not in reached:
+                    reached.add(delegation["from"])
+                    found.append(delegation)
+                    frontier.append(delegation["from"])
+        return found
+
+    def delegate(
+        self, actor: str | None, roles: frozenset[str], to: str, reason: str, now: str
+    ) -> None:
+        """Let ``to`` decide in the actor's place, with the roles of the case the actor holds."""
+        if not actor:
+            raise Forbidden("a delegation needs an authenticated actor", "No actor")
+        if not to.strip() or to == actor:
+            raise InvalidRequest("delegate to another user")
+        if not reason.strip():
+            raise InvalidRequest("a delegation needs a reason")
+        if self.status != OPEN:
+            raise Conflict(f"approval case {self.id!r} is already {self.status}", "Already decided")
+        if self.requester in (actor, to):
+            raise Forbidden(
+                f"{self.requester!r} asked for this discount: it can be neither delegated by nor "
+                "to them",
+                "Separation of duties",
+            )
+        if any(d["from"] == to for d in self.delegated_to(actor)):
+            raise Conflict(
+                f"{to!r} delegated this case to {actor!r}: delegating it back makes a cycle",
+                "Cycle of delegation",
+            )
+        held = sorted({r for slot in self.open_slots() for r in slot} & roles)
+        held += sorted({r for d in self.delegated_to(actor) for r in d["roles"]} - set(held))
+        if not held:
+            raise Forbidden(
+                f"{actor!r} holds none of the roles this case still needs", "Not an approver"
+            )
+        self.delegations.append(
+            {"from": actor, "to": to, "roles": held, "reason": reason, "at": now}
+        )
+
+    def escalate(self, now: str) -> bool:
+        """Past its due time, the roles its rules escalate to may fill every open slot."""
+        if self.status != OPEN or self.due_at is None or self.due_at > now:
+            return False
+        extra = sorted({r for rule in self.rules for r in rule.get("escalateTo") or []})
+        still_open = self.open_slots()
+        widened = []
+        for slot in self.slots:
+            if slot in still_open:  # filled slots stay as they were filled
+                still_open.remove(slot)
+                slot = sorted(set(slot) | set(extra))
+            widened.append(slot)
+        self.slots = widened
+        self.escalations.append({"at": now, "dueAt": self.due_at, "addedRoles": extra})
+        self.due_at = None
+        return True
+
     def reopen(self, fingerprint: str, policy: Policy, fired: list[Rule], now: str) -> None:
         """The order was priced again: earlier decisions no longer count; the case starts over."""
         self.fingerprint = fingerprint
         self.policy_version = policy.version
-        self.rules = [{"id": r.id, "description": r.description} for r in fired]
+        self.rules = _rules(fired)
         self.slots = [sorted(slot) for slot in policy.slots(fired)]
         self.status = OPEN
         self.opened_at = now
@@ -155,6 +222,8 @@ class ApprovalCase:
             "decisions": self.decisions,
             "openedAt": self.opened_at,
             "dueAt": self.due_at,
+            "delegations": self.delegations,
+            "escalations": self.escalations,
         }
 
     @classmethod
@@ -172,7 +241,15 @@ class ApprovalCase:
             document["status"],
             list(document["decisions"]),
             row_version,
+            list(document.get("delegations") or []),
+            list(document.get("escalations") or []),
         )
+
+
+def _rules(fired: list[Rule]) -> list[dict[str, Any]]:
+    return [
+        {"id": r.id, "description": r.description, "escalateTo": list(r.escalate_to)} for r in fired
+    ]
 
 
 def _parse(moment: str) -> datetime:

@@ -89,7 +89,8 @@ class Policy:
 
     version: str
     rules: tuple[Rule, ...]
-    delegations: tuple[tuple[str, str], ...] = ()  # (from user, to user): acts in their stead
+    # (from role, to role): holders of the second may approve in place of the first (a deputy)
+    delegations: tuple[tuple[str, str], ...] = ()
 
     def fired(self, order: OrderFacts) -> list[Rule]:
         return [rule for rule in self.rules if rule.fires(order)]
@@ -98,13 +99,17 @@ class Policy:
         """The approver slots of the rules that fired, each asked once."""
         return list(dict.fromkeys(slot for rule in rules for slot in rule.slots()))
 
-    def delegate_of(self, user: str) -> str | None:
-        """Who acts for ``user`` (the end of the delegation chain), None when nobody does."""
-        to = dict(self.delegations)
-        found = None
-        while user in to:
-            user = found = to[user]
-        return found
+    def acting_roles(self, roles: frozenset[str]) -> frozenset[str]:
+        """The roles someone may approve as: their own and those delegated to them (in chains)."""
+        acting = set(roles)
+        changed = True
+        while changed:
+            changed = False
+            for source, target in self.delegations:
+                if target in acting and source not in acting:
+                    acting.add(source)
+                    changed = True
+        return frozenset(acting)
 
     @classmethod
     def from_mapping(cls, data: Any) -> Policy:
@@ -254,7 +259,7 @@ def _escalate(where: str, raw: Any) -> tuple[timedelta | None, tuple[str, ...], 
 
 
 def _delegations(raw: Any) -> tuple[tuple[tuple[str, str], ...], list[str]]:
-    """Who acts for whom; nobody for themselves, nobody twice, and no cycle."""
+    """Which role stands in for which; no role for itself, none twice, and no cycle."""
     if raw is None:
         return (), []
     if not isinstance(raw, list):
@@ -264,11 +269,11 @@ def _delegations(raw: Any) -> tuple[tuple[tuple[str, str], ...], list[str]]:
     for index, entry in enumerate(raw):
         where = f"delegations #{index + 1}"
         if not isinstance(entry, Mapping) or set(entry) != {"from", "to"}:
-            problems.append(f"{where}: give exactly 'from' and 'to' (user ids)")
+            problems.append(f"{where}: give exactly 'from' and 'to' (role names)")
             continue
         source, target = str(entry["from"]), str(entry["to"])
         if source == target:
-            problems.append(f"{where}: {source!r} cannot delegate to themselves")
+            problems.append(f"{where}: {source!r} cannot delegate to itself")
         elif source in pairs:
             problems.append(f"{where}: {source!r} already delegates to {pairs[source]!r}")
         else:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from core.approval import events
 from core.approval.case import APPROVED, OPEN, REJECTED, ApprovalCase
 from core.errors import NotFound
+from core.events.model import Change
 from core.ordering.model import Stamp
 from core.ordering.service import OrderingService
+from core.persistence.uow import UnitOfWork
 from core.requests import RequestContext
 
 
@@ -42,11 +45,11 @@ class ApprovalService:
         """Record a decision; the last approval releases the order, a rejection ends it."""
         now = self.ordering.now()
         with self.ordering.db.uow() as uow:
-            case = uow.approvals.get(case_id)
-            if case is None:
-                raise NotFound("approvalCase", case_id)
-            case.decide(ctx.actor, ctx.roles, decision, reason, fingerprint, now)
+            case = self._case(uow, case_id)
+            case.decide(ctx.actor, self._acting(ctx), decision, reason, fingerprint, now)
             uow.approvals.update(case)
+            change: Change = "StateChange" if case.status != OPEN else "AttributeValueChange"
+            events.record(uow, change, case, self.ordering.ids.new_id(), now, ctx.correlation_id)
             if case.status in (APPROVED, REJECTED):
                 order = uow.orders.get(case.order_id)
                 if order is None:
@@ -66,4 +69,49 @@ class ApprovalService:
                 for document in order.state_changes:
                     self.ordering.emit(uow, "productOrder", "StateChange", document, now, ctx)
             uow.commit()
+        return case
+
+    def delegate(self, case_id: str, to: str, reason: str, ctx: RequestContext) -> ApprovalCase:
+        """Let another user decide in the caller's place on this case."""
+        now = self.ordering.now()
+        with self.ordering.db.uow() as uow:
+            case = self._case(uow, case_id)
+            case.delegate(ctx.actor, self._acting(ctx), to, reason, now)
+            uow.approvals.update(case)
+            events.record(
+                uow,
+                "AttributeValueChange",
+                case,
+                self.ordering.ids.new_id(),
+                now,
+                ctx.correlation_id,
+            )
+            uow.commit()
+        return case
+
+    def escalate_overdue(self) -> int:
+        """Widen the open cases past their due time to the roles their rules escalate to."""
+        now = self.ordering.now()
+        escalated = 0
+        with self.ordering.db.uow() as uow:
+            for case in uow.approvals.listing(OPEN, limit=500):
+                if case.escalate(now):
+                    uow.approvals.update(case)
+                    events.record(
+                        uow, "AttributeValueChange", case, self.ordering.ids.new_id(), now, None
+                    )
+                    escalated += 1
+            uow.commit()
+        return escalated
+
+    def _acting(self, ctx: RequestContext) -> frozenset[str]:
+        """The caller's roles and those the policy's deputies stand in for."""
+        policy = self.ordering.settings.approval_policy
+        return policy.acting_roles(ctx.roles) if policy else ctx.roles
+
+    @staticmethod
+    def _case(uow: UnitOfWork, case_id: str) -> ApprovalCase:
+        case = uow.approvals.get(case_id)
+        if case is None:
+            raise NotFound("approvalCase", case_id)
         return case

@@ -26,12 +26,17 @@ def change_of(event: DomainEvent) -> str:
 
 
 def api_of(event: DomainEvent) -> str:
-    return API_OF_DOMAIN.get(str(event.payload.get("domain")), "tmf")
+    """The TMF API of the event (``tmf622``), or our own domain's name for our own facts."""
+    domain = str(event.payload.get("domain") or "tmf")
+    return API_OF_DOMAIN.get(domain, domain)
 
 
 def cloud_type(event: DomainEvent) -> str:
-    """``org.tmforum.tmf622.productOrder.stateChange.v4``."""
-    return f"org.tmforum.{api_of(event)}.{event.resource_kind}.{change_of(event)}.v4"
+    """``org.tmforum.tmf622.productOrder.stateChange.v4`` for TMF events; our own facts (e.g.
+    approval) are ``io.tmf-adapter.approval.approvalCase.create.v1``, not in TM Forum's name."""
+    if str(event.payload.get("domain")) in API_OF_DOMAIN:
+        return f"org.tmforum.{api_of(event)}.{event.resource_kind}.{change_of(event)}.v4"
+    return f"io.tmf-adapter.{api_of(event)}.{event.resource_kind}.{change_of(event)}.v1"
 
 
 def subject_of(event: DomainEvent, prefix: str) -> str:

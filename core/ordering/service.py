@@ -95,7 +95,7 @@ class OrderingService(UseCases[ProductOrder]):
                 uow.idempotency.add(KIND, idempotency_key, request_hash(body), order_id, now)
             self.emit(uow, KIND, "Create", order.document, now, ctx)
             if assessment is not None and assessment.needed:
-                open_case(uow, self.ids.new_id(), order, assessment, ctx, now)
+                open_case(uow, self.ids.new_id, order, assessment, ctx, now)
                 self.emit(uow, KIND, "InformationRequired", order.document, now, ctx)
             uow.commit()
         return order, True
@@ -150,9 +150,7 @@ class OrderingService(UseCases[ProductOrder]):
             )
             assessment = self._assess(priced, document, ctx) if priced is not None else None
             target = (
-                repriced(uow, self.ids.new_id(), order, assessment, ctx, now)
-                if assessment
-                else None
+                repriced(uow, self.ids.new_id, order, assessment, ctx, now) if assessment else None
             )
             if target is not None:
                 stamp = Stamp(now, f"priced again: {target}", ctx.actor, ctx.correlation_id)

@@ -162,3 +162,25 @@ def test_the_evidence_package_reproduces_every_fingerprint(dev: TestClient) -> N
         k: v for k, v in package.items() if k != "generatedAt"
     }
     assert_error(dev.get("/admin/v1/orders/nope/evidence"), 404)
+
+
+def test_delegation_over_http(dev: TestClient) -> None:
+    placed = dev.post(ORDERS, json=business_order(15), headers=actor("sam", "sales")).json()
+    (case,) = [c for c in dev.get(APPROVALS).json() if c["orderId"] == placed["id"]]
+    handed = dev.post(
+        f"{APPROVALS}/{case['id']}/delegation",
+        json={"to": "cole", "reason": "on holiday"},
+        headers=actor("dora", "sales-director"),
+    )
+    assert handed.status_code == 200 and handed.json()["delegations"][0]["to"] == "cole"
+    back = dev.post(
+        f"{APPROVALS}/{case['id']}/delegation",
+        json={"to": "dora", "reason": "no"},
+        headers=actor("cole", "sales"),
+    )
+    assert_error(back, 409, "cycle")
+    decision = {"decision": "approve", "reason": "for dora", "fingerprint": case["fingerprint"]}
+    approved = dev.post(
+        f"{APPROVALS}/{case['id']}/decision", json=decision, headers=actor("cole", "sales")
+    )
+    assert approved.status_code == 200 and approved.json()["decisions"][0]["onBehalfOf"] == ["dora"]

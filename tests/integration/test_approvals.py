@@ -69,6 +69,11 @@ def placed(
     return found, case
 
 
+def approval_events(orders: OrderingService, case_id: str) -> list[str]:
+    with orders.db.uow(write=False) as uow:
+        return [e.event_type for e in uow.outbox.list("approvalCase", case_id)]
+
+
 def test_a_discount_a_rule_asks_about_leaves_the_order_pending_with_a_case(
     orders: OrderingService,
 ) -> None:
@@ -110,6 +115,7 @@ def test_an_approval_by_a_director_releases_the_order(
         "reason": "good customer",
         "fingerprint": found.snapshot["fingerprint"],
         "policyVersion": "2026-12-01.1",
+        "onBehalfOf": [],
         "at": None,
     }
     assert state(orders, found.id) == "acknowledged"
@@ -261,3 +267,80 @@ def test_concurrent_approve_and_reject_one_wins_the_other_is_a_conflict(
     )
     assert state(orders, found.id) == ("acknowledged" if wins == ["approved"] else "rejected")
     assert len(approvals.get(case.id).decisions) == 1
+
+
+def test_each_approval_fact_is_an_event_of_our_own(
+    orders: OrderingService, approvals: ApprovalService
+) -> None:
+    _, case = placed(orders, 30)
+    approvals.decide(case.id, "approve", "ok", case.fingerprint, DIRECTOR)
+    approvals.decide(case.id, "reject", "no", case.fingerprint, FINANCE)
+    assert approval_events(orders, case.id) == [
+        "ApprovalCaseCreateEvent",
+        "ApprovalCaseAttributeValueChangeEvent",
+        "ApprovalCaseStateChangeEvent",
+    ]
+    with orders.db.uow(write=False) as uow:
+        (created, *_) = uow.outbox.list("approvalCase", case.id)
+    assert created.payload["domain"] == "approval"
+    assert created.payload["event"]["approvalCase"]["requiredRoles"] == case.slots
+
+
+def test_a_deputy_role_of_the_policy_approves_in_place_of_the_director(
+    orders: OrderingService, approvals: ApprovalService
+) -> None:
+    found, case = placed(orders, 15)
+    deputy = RequestContext(BASE, "c", actor="dep", roles=frozenset({"deputy-sales-director"}))
+    assert (
+        approvals.decide(case.id, "approve", "standing in", case.fingerprint, deputy).status
+        == "approved"
+    )
+    assert state(orders, found.id) == "acknowledged"
+
+
+def test_a_case_delegated_to_another_user_is_theirs_to_decide(
+    orders: OrderingService, approvals: ApprovalService
+) -> None:
+    found, case = placed(orders, 15)
+    colleague = RequestContext(BASE, "c", actor="cole", roles=frozenset({"sales"}))
+    with pytest.raises(Forbidden, match="holds none of the roles"):
+        approvals.decide(case.id, "approve", "ok", case.fingerprint, colleague)
+    approvals.delegate(case.id, "cole", "on holiday", DIRECTOR)
+    decided = approvals.decide(case.id, "approve", "ok for dora", case.fingerprint, colleague)
+    assert decided.status == "approved" and decided.decisions[-1]["onBehalfOf"] == ["dora"]
+    assert state(orders, found.id) == "acknowledged"
+
+
+def test_delegation_rules_no_cycle_no_requester_no_stranger(
+    orders: OrderingService, approvals: ApprovalService
+) -> None:
+    _, case = placed(orders, 15)
+    approvals.delegate(case.id, "cole", "away", DIRECTOR)
+    cole = RequestContext(BASE, "c", actor="cole", roles=frozenset({"sales"}))
+    with pytest.raises(Conflict, match="cycle"):
+        approvals.delegate(case.id, "dora", "back to you", cole)
+    with pytest.raises(Forbidden, match="neither delegated by nor to"):
+        approvals.delegate(case.id, "sam", "to the requester", DIRECTOR)
+    with pytest.raises(Forbidden, match="holds none of the roles"):
+        approvals.delegate(case.id, "eve", "not mine to give", FINANCE)
+    assert len(approvals.get(case.id).delegations) == 1
+
+
+def test_an_overdue_case_escalates_to_the_roles_its_rules_name(
+    orders: OrderingService, approvals: ApprovalService
+) -> None:
+    _, case = placed(orders, 15)  # escalates after 24 hours to head-of-sales
+    head = RequestContext(BASE, "c", actor="hal", roles=frozenset({"head-of-sales"}))
+    with pytest.raises(Forbidden):
+        approvals.decide(case.id, "approve", "ok", case.fingerprint, head)
+    assert approvals.escalate_overdue() == 0  # not due yet
+    stored = approvals.get(case.id)  # a day passes: make it due in the past
+    stored.due_at = "2000-01-01T00:00:00.000Z"
+    with orders.db.uow() as uow:
+        uow.approvals.update(stored)
+        uow.commit()
+    assert [c.id for c in approvals.listing(overdue=True)] == [case.id]
+    assert approvals.escalate_overdue() == 1 and approvals.escalate_overdue() == 0
+    escalated = approvals.get(case.id)
+    assert escalated.slots == [["head-of-sales", "sales-director"]] and escalated.escalations
+    assert approvals.decide(case.id, "approve", "ok", case.fingerprint, head).status == "approved"

@@ -126,7 +126,7 @@ def test_all_of_gives_a_slot_per_role_any_of_one_slot() -> None:
         ),
         (
             {"version": "1", "rules": [], "delegations": [{"from": "ann", "to": "ann"}]},
-            "cannot delegate to themselves",
+            "cannot delegate to itself",
         ),
     ],
 )
@@ -159,13 +159,13 @@ def test_every_problem_of_a_policy_is_reported_at_once(tmp_path: Any) -> None:
         Policy.load(path)
 
 
-def test_a_delegation_chain_ends_at_who_acts() -> None:
-    p = policy(delegations=[{"from": "ann", "to": "bob"}, {"from": "bob", "to": "cy"}])
-    assert (
-        p.delegate_of("ann") == "cy"
-        and p.delegate_of("bob") == "cy"
-        and p.delegate_of("cy") is None
+def test_a_deputy_role_approves_in_place_of_the_roles_delegated_to_it_in_chains() -> None:
+    p = policy(
+        delegations=[{"from": "director", "to": "deputy"}, {"from": "deputy", "to": "acting"}]
     )
+    assert p.acting_roles(frozenset({"acting"})) == {"acting", "deputy", "director"}
+    assert p.acting_roles(frozenset({"deputy"})) == {"deputy", "director"}
+    assert p.acting_roles(frozenset({"director"})) == {"director"}
 
 
 def test_facts_from_a_snapshot_weigh_discounts_against_the_charged_prices() -> None:
