@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from core.approval import evidence
 from core.approval.service import ApprovalService
+from core.errors import NotFound
 from server import http
 
 ADMIN_PATH = "/admin/v1"
@@ -29,6 +30,8 @@ class ApprovalHandlers:
             "decideApproval": self.decide,
             "delegateApproval": self.delegate,
             "retrieveOrderEvidence": self.evidence,
+            "retrieveApprovalPolicy": self.retrieve_policy,
+            "replaceApprovalPolicy": self.replace_policy,
         }
         return handlers.get(operation_id)
 
@@ -48,6 +51,17 @@ class ApprovalHandlers:
         return http.json_response(
             self.approvals.delegate(id, body["to"], body["reason"], ctx).to_document()
         )
+
+    def retrieve_policy(self) -> Response:
+        policy = self.approvals.policy()
+        if policy is None:
+            raise NotFound("approvalPolicy", "in force")
+        return http.json_response({"version": policy.version, "policy": dict(policy.document)})
+
+    def replace_policy(self, body: dict[str, Any]) -> Response:
+        ctx = http.context(None, ADMIN_PATH, self.development_mode)
+        policy = self.approvals.replace_policy(body, ctx)
+        return http.json_response({"version": policy.version, "policy": dict(policy.document)})
 
     def evidence(self, id: str, format: str = "json") -> Response:
         found = evidence.package(self.approvals.ordering.db, id, self.approvals.ordering.now())

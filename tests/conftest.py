@@ -125,6 +125,7 @@ ORDER_SIDE = (
     "event_delivery",
     "inbox",
     "approval_case",
+    "approval_policy",
 )
 _demo_state: dict[int, tuple[int, int]] = {}  # database -> (generation, rows) after seeding
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pathlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -91,6 +91,7 @@ class Policy:
     rules: tuple[Rule, ...]
     # (from role, to role): holders of the second may approve in place of the first (a deputy)
     delegations: tuple[tuple[str, str], ...] = ()
+    document: Mapping[str, Any] = field(default_factory=dict, compare=False)  # as written
 
     def fired(self, order: OrderFacts) -> list[Rule]:
         return [rule for rule in self.rules if rule.fires(order)]
@@ -140,7 +141,7 @@ class Policy:
         problems.extend(found)
         if problems:
             raise PolicyError(problems)
-        return cls(str(version), tuple(rules), delegations)
+        return cls(str(version), tuple(rules), delegations, dict(data))
 
     @classmethod
     def load(cls, path: str | pathlib.Path) -> Policy:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.approval import events
 from core.approval.case import APPROVED, OPEN, REJECTED, ApprovalCase
-from core.errors import NotFound
+from core.approval.policy import Policy
+from core.errors import Forbidden, NotFound
 from core.events.model import Change
 from core.ordering.model import Stamp
 from core.ordering.service import OrderingService
@@ -46,7 +49,7 @@ class ApprovalService:
         now = self.ordering.now()
         with self.ordering.db.uow() as uow:
             case = self._case(uow, case_id)
-            case.decide(ctx.actor, self._acting(ctx), decision, reason, fingerprint, now)
+            case.decide(ctx.actor, self._acting(uow, ctx), decision, reason, fingerprint, now)
             uow.approvals.update(case)
             change: Change = "StateChange" if case.status != OPEN else "AttributeValueChange"
             events.record(uow, change, case, self.ordering.ids.new_id(), now, ctx.correlation_id)
@@ -76,7 +79,7 @@ class ApprovalService:
         now = self.ordering.now()
         with self.ordering.db.uow() as uow:
             case = self._case(uow, case_id)
-            case.delegate(ctx.actor, self._acting(ctx), to, reason, now)
+            case.delegate(ctx.actor, self._acting(uow, ctx), to, reason, now)
             uow.approvals.update(case)
             events.record(
                 uow,
@@ -104,10 +107,23 @@ class ApprovalService:
             uow.commit()
         return escalated
 
-    def _acting(self, ctx: RequestContext) -> frozenset[str]:
+    def _acting(self, uow: UnitOfWork, ctx: RequestContext) -> frozenset[str]:
         """The caller's roles and those the policy's deputies stand in for."""
-        policy = self.ordering.settings.approval_policy
+        policy = self.ordering.policies.current(uow)
         return policy.acting_roles(ctx.roles) if policy else ctx.roles
+
+    def policy(self) -> Policy | None:
+        with self.ordering.db.uow(write=False) as uow:
+            return self.ordering.policies.current(uow)
+
+    def replace_policy(self, document: Any, ctx: RequestContext) -> Policy:
+        """Put a new policy version in force; it needs an actor, as every change of promise does."""
+        if not ctx.actor:
+            raise Forbidden("changing the approval policy needs an authenticated actor", "No actor")
+        with self.ordering.db.uow() as uow:
+            policy = self.ordering.policies.replace(uow, document, ctx.actor, self.ordering.now())
+            uow.commit()
+        return policy
 
     @staticmethod
     def _case(uow: UnitOfWork, case_id: str) -> ApprovalCase:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 from core.approval.assessment import Assessment, assess, open_case, repriced
+from core.approval.store import PolicyInForce
 from core.catalog.patching import apply_patch, identity_sent
 from core.errors import Conflict, InvalidRequest, NotFound
 from core.ordering import states
@@ -31,6 +33,11 @@ class OrderingService(UseCases[ProductOrder]):
 
     kind = KIND
     schema = SCHEMA
+
+    @functools.cached_property
+    def policies(self) -> PolicyInForce:
+        """The approval policy in force: stored through the admin API, else the settings'."""
+        return PolicyInForce(self.settings.approval_policy)
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -81,7 +88,7 @@ class OrderingService(UseCases[ProductOrder]):
             order = ProductOrder(
                 order_id, document, priced.snapshot, correlation_id=ctx.correlation_id
             )
-            assessment = self._assess(priced, document, ctx)
+            assessment = self._assess(uow, priced, document, ctx)
             if assessment is not None and assessment.needed:
                 why = f"approval needed ({assessment.summary()})"
                 order.start("pending", Stamp(now, why, ctx.actor, ctx.correlation_id))
@@ -148,7 +155,7 @@ class OrderingService(UseCases[ProductOrder]):
             order = ProductOrder(
                 order_id, document, snapshot, current.row_version + 1, current.correlation_id
             )
-            assessment = self._assess(priced, document, ctx) if priced is not None else None
+            assessment = self._assess(uow, priced, document, ctx) if priced is not None else None
             target = (
                 repriced(uow, self.ids.new_id, order, assessment, ctx, now) if assessment else None
             )
@@ -192,10 +199,10 @@ class OrderingService(UseCases[ProductOrder]):
     # -- helpers ---------------------------------------------------------------------------
 
     def _assess(
-        self, priced: Capture | None, document: JsonObject, ctx: RequestContext
+        self, uow: UnitOfWork, priced: Capture | None, document: JsonObject, ctx: RequestContext
     ) -> Assessment | None:
         """What the approval policy says of a priced order (None: no policy, or not priced)."""
-        policy = self.settings.approval_policy
+        policy = self.policies.current(uow)
         if policy is None or priced is None:
             return None
         categories = {

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from core.approval.case import ApprovalCase
 from core.errors import Conflict
 from core.persistence.tables import approval_case as _A
+from core.persistence.tables import approval_policy as _P
 
 
 class ApprovalRepository:
@@ -66,3 +68,31 @@ class ApprovalRepository:
             "row_version": case.row_version,
             "document": case.to_document(),
         }
+
+
+class PolicyRepository:
+    """Approval policies by version; the newest stored one is in force."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._db = connection
+
+    def newest_version(self) -> str | None:
+        return self._db.execute(sa.select(_P.c.version).order_by(_P.c.seq.desc()).limit(1)).scalar()
+
+    def document(self, version: str) -> dict[str, object] | None:
+        found = self._db.execute(sa.select(_P.c.document).where(_P.c.version == version)).scalar()
+        return dict(found) if found is not None else None
+
+    def add(self, version: str, document: dict[str, object], actor: str | None, now: str) -> None:
+        """Store a new version (409 when that version exists: versions are never rewritten)."""
+        try:
+            with self._db.begin_nested():
+                self._db.execute(
+                    sa.insert(_P).values(
+                        version=version, document=document, actor=actor, created_at=now
+                    )
+                )
+        except IntegrityError:
+            raise Conflict(
+                f"approval policy version {version!r} exists; give a new version"
+            ) from None

@@ -296,3 +296,14 @@ approval_case = sa.Table(
     sa.Column("document", Document, nullable=False),
     sa.Index("ix_approval_case_status", "status", "due_at"),
 )
+
+# Approval policies managed through the admin API; the newest is in force (else the file's).
+approval_policy = sa.Table(
+    "approval_policy",
+    metadata,
+    sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+    sa.Column("version", sa.String(64), nullable=False, unique=True),
+    sa.Column("document", Document, nullable=False),
+    sa.Column("actor", sa.String(128)),
+    sa.Column("created_at", sa.String(24), nullable=False),
+)

@@ -6,7 +6,7 @@ from types import TracebackType
 
 import sqlalchemy as sa
 
-from core.persistence.approvals import ApprovalRepository
+from core.persistence.approvals import ApprovalRepository, PolicyRepository
 from core.persistence.counts import CountCache
 from core.persistence.events import (
     DeliveryRepository,
@@ -82,6 +82,7 @@ class UnitOfWork:
         self.deliveries = DeliveryRepository(connection)
         self.inbox = InboxRepository(connection)
         self.approvals = ApprovalRepository(connection)
+        self.policies = PolicyRepository(connection)
         return self
 
     def commit(self) -> None:

@@ -184,3 +184,39 @@ def test_delegation_over_http(dev: TestClient) -> None:
         f"{APPROVALS}/{case['id']}/decision", json=decision, headers=actor("cole", "sales")
     )
     assert approved.status_code == 200 and approved.json()["decisions"][0]["onBehalfOf"] == ["dora"]
+
+
+def test_the_policy_is_managed_through_the_admin_api(dev: TestClient) -> None:
+    shipped = dev.get("/admin/v1/approvalPolicy").json()
+    assert shipped["version"] == "2026-12-01.1"
+    stricter = {
+        "version": "2026-12-02.1",
+        "rules": [
+            {
+                "id": "any-discount",
+                "when": {"discountPercent": {"gt": 0}},
+                "require": {"allOf": ["finance"]},
+            }
+        ],
+    }
+    assert_error(dev.put("/admin/v1/approvalPolicy", json=stricter), 403, "actor")
+    wrong = {
+        "version": "x",
+        "rules": [{"id": "r", "when": {"colour": ["red"]}, "require": {"allOf": ["a"]}}],
+    }
+    assert_error(
+        dev.put("/admin/v1/approvalPolicy", json=wrong, headers=actor("ops", "admin")),
+        400,
+        "rule 'r': when.colour",
+    )
+    put = dev.put("/admin/v1/approvalPolicy", json=stricter, headers=actor("ops", "admin"))
+    assert put.status_code == 200 and put.json()["version"] == "2026-12-02.1"
+    assert_error(
+        dev.put("/admin/v1/approvalPolicy", json=stricter, headers=actor("ops", "admin")),
+        409,
+        "exists",
+    )
+    placed = dev.post(ORDERS, json=business_order(5), headers=actor("sam", "sales")).json()
+    assert placed["state"] == "pending"  # 5 % asks for Finance under the new version
+    (case,) = [c for c in dev.get(APPROVALS).json() if c["orderId"] == placed["id"]]
+    assert case["policyVersion"] == "2026-12-02.1" and case["requiredRoles"] == [["finance"]]

@@ -1,4 +1,5 @@
-"""Approval cases: one per order whose price snapshot needs approval, with its decisions.
+"""Approval cases (one per order whose price snapshot needs approval, with its decisions) and
+the approval policies managed through the admin API.
 
 Revision ID: 0008
 Revises: 0007
@@ -14,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 Document = sa.JSON().with_variant(JSONB(), "postgresql")
+Sequence = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
@@ -27,8 +29,17 @@ def upgrade() -> None:
         sa.Column("document", Document, nullable=False),
     )
     op.create_index("ix_approval_case_status", "approval_case", ["status", "due_at"])
+    op.create_table(
+        "approval_policy",
+        sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+        sa.Column("version", sa.String(64), nullable=False, unique=True),
+        sa.Column("document", Document, nullable=False),
+        sa.Column("actor", sa.String(128)),
+        sa.Column("created_at", sa.String(24), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("approval_policy")
     op.drop_index("ix_approval_case_status", "approval_case")
     op.drop_table("approval_case")
