@@ -30,18 +30,7 @@ def package(db: Database, order_id: str, generated_at: str) -> JsonObject:
         snapshot = order.snapshot or {}
         catalog = _catalog(uow, snapshot)
     document = {k: v for k, v in order.document.items() if k != "pricingSnapshot"}
-    timeline = [
-        {
-            "at": s.at,
-            "item": s.item_id,
-            "from": s.from_state,
-            "to": s.to_state,
-            "reason": s.reason,
-            "actor": s.actor,
-            "correlationId": s.correlation_id,
-        }
-        for s in states
-    ]
+    timeline = [s.view() for s in states]
     approval = case.to_document() if case else None
     decisions = approval["decisions"] if approval else []
     actors = {s["actor"] for s in timeline} | {d["actor"] for d in decisions}

@@ -6,13 +6,14 @@ import pathlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import yaml
 
 from core.approval.facts import ItemFacts, OrderFacts
 from core.errors import InvalidRequest
+from core.pricing.engine import decimal_of
 
 # Dimensions a rule may test: numbers compare with gt/gte/lt/lte, the rest match any listed value.
 NUMERIC = ("discountPercent", "discountAmount", "orderTotal")
@@ -206,7 +207,7 @@ def _condition(where: str, dimension: str, spec: Any) -> tuple[Condition | None,
         for op, value in spec.items():
             if op not in COMPARATORS:
                 return None, f"{field}.{op}: unknown comparison; use {', '.join(COMPARATORS)}"
-            number = _number(value)
+            number = decimal_of(value)
             if number is None:
                 return None, f"{field}.{op}: {value!r} is not a number"
             if number < 0:
@@ -250,7 +251,7 @@ def _escalate(where: str, raw: Any) -> tuple[timedelta | None, tuple[str, ...], 
     unknown = sorted(set(raw) - {"afterHours", "to"})
     if unknown:
         return None, (), [f"{field}: unknown field(s) {unknown}"]
-    hours = _number(raw.get("afterHours"))
+    hours = decimal_of(raw.get("afterHours"))
     if hours is None or hours <= 0:
         return None, (), [f"{field}.afterHours: a number of hours above 0"]
     to = raw.get("to")
@@ -290,16 +291,6 @@ def _delegations(raw: Any) -> tuple[tuple[tuple[str, str], ...], list[str]]:
             if problem not in problems and start == min(seen[seen.index(user) :]):
                 problems.append(problem)
     return tuple(pairs.items()), problems
-
-
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 def _compare(value: Decimal, op: str, bound: Decimal) -> bool:

@@ -47,18 +47,7 @@ def timeline(db: Database, order_id: str) -> JsonObject:
     return {
         "order": {"id": order.id, "state": order.state, "href": order.document.get("href")},
         "priceSnapshot": {"fingerprint": snapshot.get("fingerprint"), "snapshot": snapshot},
-        "states": [
-            {
-                "at": s.at,
-                "item": s.item_id,
-                "from": s.from_state,
-                "to": s.to_state,
-                "reason": s.reason,
-                "actor": s.actor,
-                "correlationId": s.correlation_id,
-            }
-            for s in states
-        ],
+        "states": [s.view() for s in states],
         "tasks": [_task(t) for t in tasks],
         "calls": [
             {

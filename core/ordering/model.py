@@ -28,6 +28,18 @@ class TimelineEntry:
     actor: str | None = None
     correlation_id: str | None = None
 
+    def view(self) -> dict[str, str | None]:
+        """As operators and evidence read it."""
+        return {
+            "at": self.at,
+            "item": self.item_id,
+            "from": self.from_state,
+            "to": self.to_state,
+            "reason": self.reason,
+            "actor": self.actor,
+            "correlationId": self.correlation_id,
+        }
+
 
 @dataclass(frozen=True)
 class Stamp:
