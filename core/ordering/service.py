@@ -199,11 +199,11 @@ class OrderingService(UseCases[ProductOrder]):
     # -- helpers ---------------------------------------------------------------------------
 
     def _assess(
-        self, uow: UnitOfWork, priced: Capture | None, document: JsonObject, ctx: RequestContext
+        self, uow: UnitOfWork, priced: Capture, document: JsonObject, ctx: RequestContext
     ) -> Assessment | None:
-        """What the approval policy says of a priced order (None: no policy, or not priced)."""
+        """What the approval policy in force says of a priced order (None: there is none)."""
         policy = self.policies.current(uow)
-        if policy is None or priced is None:
+        if policy is None:
             return None
         categories = {
             o.offering.id: frozenset(
