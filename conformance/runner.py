@@ -17,7 +17,7 @@ from schemathesis.generation import GenerationMode
 import conformance.listing
 import conformance.tmf630  # noqa: F401  (registers the other TMF630 checks)
 from conformance import probe, scenarios
-from conformance.checks import ALL_CHECKS, CONTRACT_CHECKS, SCENARIO_CHECKS, SEMANTIC_CHECKS
+from conformance.checks import ALL_CHECKS, SCENARIO_CHECKS, SEMANTIC_CHECKS
 from conformance.results import Finding, Result
 from conformance.spec import Document
 
@@ -197,6 +197,3 @@ def _reachable(options: Options) -> None:
 
 def _quiet(what: str, done: int, total: int) -> None:
     """The progress sink when nobody watches."""
-
-
-__all__ = ["CONTRACT_CHECKS", "SEMANTIC_CHECKS", "Options", "Result", "UsageError", "run"]

@@ -23,10 +23,7 @@ class ApprovalService:
 
     def get(self, case_id: str) -> ApprovalCase:
         with self.ordering.db.uow(write=False) as uow:
-            case = uow.approvals.get(case_id)
-        if case is None:
-            raise NotFound("approvalCase", case_id)
-        return case
+            return self._case(uow, case_id)
 
     def listing(
         self, status: str | None = None, role: str | None = None, overdue: bool = False

@@ -21,15 +21,13 @@ class ApprovalRepository:
         self._db.execute(sa.insert(_A).values(**self._values(case)))
 
     def get(self, case_id: str) -> ApprovalCase | None:
-        row = self._db.execute(
-            sa.select(_A.c.document, _A.c.row_version).where(_A.c.case_id == case_id)
-        ).first()
-        return ApprovalCase.from_document(row.document, row.row_version) if row else None
+        return self._one(_A.c.case_id == case_id)
 
     def of_order(self, order_id: str) -> ApprovalCase | None:
-        row = self._db.execute(
-            sa.select(_A.c.document, _A.c.row_version).where(_A.c.order_id == order_id)
-        ).first()
+        return self._one(_A.c.order_id == order_id)
+
+    def _one(self, condition: sa.ColumnElement[bool]) -> ApprovalCase | None:
+        row = self._db.execute(sa.select(_A.c.document, _A.c.row_version).where(condition)).first()
         return ApprovalCase.from_document(row.document, row.row_version) if row else None
 
     def listing(

@@ -89,7 +89,7 @@ def _read(
                 "gives on this order"
             )
         value = pop.document
-        percentage, amount = _percentage(value.get("percentage")), _amount(value.get("price"))
+        percentage, amount = decimal_of(value.get("percentage")), _amount(value.get("price"))
         if percentage is None and amount is None:
             return None, f"{label}: catalog discount {pop.id!r} has neither percentage nor price"
         currency = (value.get("price") or {}).get("unit") if amount is not None else None
@@ -100,7 +100,7 @@ def _read(
         return alteration, _limits(label, alteration)
     given = raw.get("price")
     price: dict[str, Any] = given if isinstance(given, dict) else {}
-    percentage = _percentage(price.get("percentage"))
+    percentage = decimal_of(price.get("percentage"))
     off = price.get("dutyFreeAmount")
     amount = None if percentage is not None else _amount(off)
     if percentage is None and amount is None:
@@ -197,10 +197,6 @@ def catalog_discounts(
         for p in prices
         if p.document.get("priceType") == DISCOUNT and applies(p.document, configuration, on)
     }
-
-
-def _percentage(value: Any) -> Decimal | None:
-    return decimal_of(value)
 
 
 def _amount(money: Any) -> Decimal | None:
