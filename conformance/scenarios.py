@@ -168,11 +168,13 @@ def offering_to_order(options: Options) -> str:
         "lifecycleStatus": "Launched",
         "isSellable": "true",
         "isBundle": "false",
-        "limit": "1",
+        "limit": "20",
     }
     found = probe.send("GET", f"{catalog}/productOffering", params=params)
-    if found.status in (200, 206) and isinstance(found.body, list) and found.body:
-        return str(found.body[0]["id"])
+    if found.status in (200, 206) and isinstance(found.body, list):
+        for offering in found.body:
+            if isinstance(offering, dict) and _orderable_as_is(catalog, offering):
+                return str(offering["id"])
     spec = _expect(
         probe.send(
             "POST",
@@ -213,6 +215,23 @@ def offering_to_order(options: Options) -> str:
         "creating a productOffering to order (or pass --offering-id)",
     )
     return str(_resource(offering, "offering")["id"])
+
+
+def _orderable_as_is(catalog: str, offering: dict[str, Any]) -> bool:
+    """Whether an order of the offering needs no configuration: its specification (if any)
+    asks for no characteristic that has no default value."""
+    ref = offering.get("productSpecification")
+    if not isinstance(ref, dict) or not ref.get("id"):
+        return True
+    spec = probe.send("GET", f"{catalog}/productSpecification/{ref['id']}")
+    if spec.status != 200 or not isinstance(spec.body, dict):
+        return False
+    for characteristic in spec.body.get("productSpecCharacteristic") or []:
+        values = characteristic.get("productSpecCharacteristicValue") or []
+        has_default = any(isinstance(v, dict) and v.get("isDefault") for v in values)
+        if (characteristic.get("minCardinality") or 0) >= 1 and not has_default:
+            return False
+    return True
 
 
 def _minimal_body(document: Document, schema: Schema) -> dict[str, Any] | None:
