@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 from connexion import request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from core.requests import RequestContext
@@ -94,19 +95,26 @@ def operation_handler(
         kind = operation_id[len(verb) :]
         kind = kind[:1].lower() + kind[1:]
         if operation_id.startswith(verb) and kind in kinds and hasattr(target, verb):
-            return _bind(getattr(target, verb), kind, operation_id)
+            quick = getattr(target, f"quick_{verb}", None)
+            return _bind(getattr(target, verb), kind, operation_id, quick)
     return None
 
 
 READS = ("retrieve",)
 
 
-def _bind(method: Callable[..., Response], kind: str, operation_id: str) -> Callable[..., Any]:
+def _bind(
+    method: Callable[..., Response],
+    kind: str,
+    operation_id: str,
+    quick: Callable[..., Response | None] | None = None,
+) -> Callable[..., Any]:
     """Connexion passes only the arguments a handler names: here the path id and the body.
 
-    Reads run on the event loop: they are short and never wait on a lock, and the thread hop
-    costs more than the query. Writes run in connexion's thread pool, since a SQLite writer may
-    wait for the lock.
+    Reads by id run on the event loop: they are short and never wait on a lock, and the thread
+    hop costs more than the query. A list runs there too when ``quick`` answers it (a request
+    seen to be quick before); otherwise it runs, like writes, in connexion's thread pool: a
+    count or a SQLite writer waiting for the lock must not hold up the loop.
     """
     if operation_id.startswith(READS):
 
@@ -115,6 +123,17 @@ def _bind(method: Callable[..., Response], kind: str, operation_id: str) -> Call
 
         read.__name__ = operation_id
         return read
+
+    if quick is not None:
+
+        async def listing() -> Response:
+            answer = quick(kind)
+            if answer is None:
+                answer = await run_in_threadpool(method, kind)
+            return answer
+
+        listing.__name__ = operation_id
+        return listing
 
     def write(id: str | None = None, body: Any = None) -> Response:
         return method(kind, id=id, body=body)

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from core.catalog.kinds import KINDS
 from core.catalog.model import CatalogEntity
-from core.catalog.service import CatalogService
+from core.catalog.service import CatalogPage, CatalogService
 from core.query import project
 from server import http
 from tmf620 import BASE_PATH
@@ -39,7 +39,14 @@ class CatalogHandlers:
         return document
 
     def list(self, kind: str, **_: Any) -> Response:
-        page = self.service.get_all(kind, http.query_pairs())
+        return self._page(kind, self.service.get_all(kind, http.query_pairs()))
+
+    def quick_list(self, kind: str, **_: Any) -> Response | None:
+        """The list answer if it can be had quickly (see ``http.operation_handler``)."""
+        page = self.service.quick_page(kind, http.query_pairs())
+        return None if page is None else self._page(kind, page)
+
+    def _page(self, kind: str, page: CatalogPage) -> Response:
         base = http.base_url(self.public_base_url, BASE_PATH)  # once per page, not per entity
         keep = self._required(kind)
         body = [project(self._out(e, base), page.query.fields, keep) for e in page.entities]

@@ -74,6 +74,14 @@ class CatalogService:
         """Parse TMF630 parameters against the resource's schema (400 on any mistake)."""
         return parse_query(params, self.schemas, KINDS[kind_name].schema)
 
+    def quick_page(self, kind_name: str, params: Iterable[tuple[str, str]]) -> CatalogPage | None:
+        """The page when the same request was read quickly before and its total is known;
+        None means "use ``get_all``" (a bad query still raises its 400 here)."""
+        query = self.list_query(kind_name, params)
+        with self.db.uow(write=False) as uow:
+            found = uow.catalog.quick_list(KINDS[kind_name].name, query)
+        return None if found is None else CatalogPage(found[0], found[1], query)
+
     def get_all(self, kind_name: str, params: Iterable[tuple[str, str]]) -> CatalogPage:
         """One page of current entities (or the asked versions) matching TMF630 parameters."""
         kind = KINDS[kind_name]

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
 from core.persistence.uow import UnitOfWork
 
@@ -55,10 +56,13 @@ class Database:
         self.engine = make_engine(url, **options)
         self.dialect = self.engine.dialect.name
         self.counts = CountCache()
+        self.reads = CompiledReads(self.engine.dialect)
 
     def uow(self, write: bool = True, snapshot: bool = False) -> UnitOfWork:
         """A unit of work; ``write=False`` reads, ``snapshot`` makes several reads agree."""
-        return UnitOfWork(self.engine, write=write, snapshot=snapshot, counts=self.counts)
+        return UnitOfWork(
+            self.engine, write=write, snapshot=snapshot, counts=self.counts, reads=self.reads
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.catalog.model import CatalogEntity, Job
 from core.errors import Conflict
+from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
 from core.persistence.listing import list_page
 from core.persistence.tables import catalog_entity, catalog_generation, job
@@ -47,6 +48,11 @@ _GET_VERSION = sa.select(*_ENTITY_COLUMNS).where(
 )
 
 
+def _page_key(kind: str, query: Query) -> tuple[Any, ...]:
+    """What identifies a page read (the projection is applied after reading)."""
+    return ("catalog", kind, query.conditions, query.sort, query.offset, query.limit)
+
+
 def _row_values(entity: CatalogEntity) -> dict[str, Any]:
     start, end = entity.valid_for
     return {
@@ -64,6 +70,15 @@ def _row_values(entity: CatalogEntity) -> dict[str, Any]:
     }
 
 
+_GEN = len(_ENTITY_COLUMNS)  # where a page read by ``_gen_page`` has the generation
+
+
+def _entity_of(row: Sequence[Any]) -> CatalogEntity:
+    """From a row of ``_ENTITY_COLUMNS`` by position (compiled reads give plain tuples)."""
+    kind, entity_id, version, row_version, is_current, document = row[:_GEN]
+    return CatalogEntity(kind, entity_id, version, document, row_version, is_current)
+
+
 def _entity(row: Any) -> CatalogEntity:
     return CatalogEntity(
         kind=row.kind,
@@ -79,11 +94,16 @@ class CatalogRepository:
     """Versions of catalog entities; at most one current version per (kind, id)."""
 
     def __init__(
-        self, connection: sa.Connection, dialect: str, counts: CountCache | None = None
+        self,
+        connection: sa.Connection,
+        dialect: str,
+        counts: CountCache | None = None,
+        reads: CompiledReads | None = None,
     ) -> None:
         self._db = connection
         self._compiler = QueryCompiler(dialect, _T.c.document, _COLUMNS)
         self._counts = counts
+        self._reads = reads
         self.changed = False  # set by every write; the unit of work bumps the generation
 
     def bump_generation(self) -> None:
@@ -243,15 +263,45 @@ class CatalogRepository:
         """
         if self._counts is None or query.limit == 0:
             return None
+        key = _page_key(kind, query)
+        read = (
+            None
+            if self._reads is None
+            else self._reads.get(key, lambda: self._gen_page(kind, query))
+        )
+        if read is None:
+            rows: Sequence[Any] = self._db.execute(self._gen_page(kind, query)).all()
+        else:
+            rows = read.rows(self._db)
+        return self._counted(kind, query, rows)
+
+    def quick_list(
+        self, kind: str, query: Query
+    ) -> tuple[builtins.list[CatalogEntity], int] | None:
+        """As ``cached_list``, but only for a request whose page was quick the last time it
+        was read (None otherwise, and nothing is read): fit to run on an event loop."""
+        if self._counts is None or self._reads is None or query.limit == 0:
+            return None
+        read = self._reads.peek(_page_key(kind, query))
+        if read is None or not read.quick:
+            return None
+        return self._counted(kind, query, read.rows(self._db))
+
+    def _gen_page(self, kind: str, query: Query) -> sa.Select[Any]:
+        """The page with the catalog generation, read by the same statement."""
         generation = _GENERATION.scalar_subquery().label("gen")
-        page = self._page(query, self._where(kind, query)).add_columns(generation)
-        rows = self._db.execute(page).all()
+        return self._page(query, self._where(kind, query)).add_columns(generation)
+
+    def _counted(
+        self, kind: str, query: Query, rows: Sequence[Any]
+    ) -> tuple[builtins.list[CatalogEntity], int] | None:
+        assert self._counts is not None
         if not rows:
             return None
-        total = self._counts.get((kind, query.conditions), rows[0].gen)
+        total = self._counts.get((kind, query.conditions), rows[0][_GEN])
         if total is None:
             return None
-        return [_entity(r) for r in rows], total
+        return [_entity_of(r) for r in rows], total
 
     def all(self, kind: str, query: Query, batch: int = 500) -> Iterator[CatalogEntity]:
         """Every match of ``query`` in its order, read a batch at a time (paging ignored)."""

@@ -7,6 +7,7 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from core.persistence.approvals import ApprovalRepository, PolicyRepository
+from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
 from core.persistence.events import (
     DeliveryRepository,
@@ -49,9 +50,11 @@ class UnitOfWork:
         write: bool = True,
         snapshot: bool = False,
         counts: CountCache | None = None,
+        reads: CompiledReads | None = None,
     ) -> None:
         self._engine = engine
         self._counts = counts
+        self._reads = reads
         self._write = write
         self._snapshot = snapshot
         self._connection: sa.Connection | None = None
@@ -67,7 +70,7 @@ class UnitOfWork:
         connection = self._engine.connect().execution_options(**options)
         self._connection = connection
         self._transaction = connection.begin()
-        self.catalog = CatalogRepository(connection, dialect, self._counts)
+        self.catalog = CatalogRepository(connection, dialect, self._counts, self._reads)
         self.outbox = OutboxRepository(connection)
         self.jobs = JobRepository(connection, dialect)
         self.orders = OrderRepository(connection, dialect)

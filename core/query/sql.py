@@ -65,8 +65,16 @@ class QueryCompiler:
         if column is not None:
             return sa.and_(column.is_not(None), column.in_(values))
         if self.dialect == "postgresql" and attribute.type != "any":
+            # The document to contain is bound as JSON text: a plain value, like every other.
             jsonb = sa.type_coerce(self.document, JSONB)
-            return sa.or_(*(jsonb.contains(_containment(attribute, v)) for v in values))
+            return sa.or_(
+                *(
+                    jsonb.contains(
+                        sa.cast(sa.literal(json.dumps(_containment(attribute, v))), JSONB)
+                    )
+                    for v in values
+                )
+            )
         return sa.or_(*(self._compare(attribute, "eq", v) for v in values))
 
     def _compare(self, attribute: Attribute, op: str, value: Scalar) -> ColumnElement[bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
+from core.persistence import compiled
 from tests.e2e.conftest import API
 
 ERROR_KEYS = {"code", "reason", "message", "status", "@type"}
@@ -77,6 +78,30 @@ def test_list_headers_and_partial_pages(demo_client: TestClient) -> None:
     assert (page.headers["x-total-count"], page.headers["x-result-count"]) == ("11", "4")
     names = [o["name"] for o in page.json()]
     assert names == sorted(names, reverse=True)
+
+
+def test_a_list_answered_on_the_event_loop_is_the_same_answer(
+    demo_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list known to be quick is answered without the thread pool; once the catalog changes,
+    the count is taken again there."""
+    monkeypatch.setattr(compiled, "QUICK_SECONDS", 3600.0)
+    query = {"lifecycleStatus": "Launched", "sort": "name", "limit": 3, "fields": "name"}
+    first = demo_client.get(f"{API}/category", params=query)  # counted in the thread pool
+    service = demo_client.app.container.catalog  # type: ignore[attr-defined]
+    counted = service.get_all
+    monkeypatch.setattr(service, "get_all", lambda *_: pytest.fail("not the quick path"))
+    again = demo_client.get(f"{API}/category", params=query)
+    assert (again.status_code, again.json()) == (first.status_code, first.json())
+    assert again.headers["x-total-count"] == first.headers["x-total-count"] == "4"
+    monkeypatch.setattr(service, "get_all", counted)
+    created = demo_client.post(
+        f"{API}/category", json={"name": "AAA", "lifecycleStatus": "Launched"}
+    )
+    assert created.status_code == 201
+    changed = demo_client.get(f"{API}/category", params=query)
+    assert changed.headers["x-total-count"] == "5"
+    assert changed.json()[0]["name"] == "AAA"
 
 
 def test_fields_projection(demo_client: TestClient) -> None:

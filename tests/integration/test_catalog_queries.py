@@ -6,11 +6,31 @@ import pytest
 
 from core.catalog.service import CatalogService
 from core.errors import InvalidRequest
+from core.persistence import compiled
 from core.requests import RequestContext
 
 
+@pytest.fixture(autouse=True)
+def every_read_is_quick(monkeypatch: pytest.MonkeyPatch) -> None:
+    """So that ``ids`` always gets the event loop's answer too (timing is tested apart)."""
+    monkeypatch.setattr(compiled, "QUICK_SECONDS", 3600.0)
+
+
 def ids(service: CatalogService, kind: str, *pairs: tuple[str, str]) -> list[str]:
-    return [e.id for e in service.get_all(kind, list(pairs)).entities]
+    """The ids found, after checking that the three ways a list is read agree: counted with
+    its page in one snapshot, the page compiled and run as driver SQL with the total cached,
+    and the same on the event loop's path."""
+    counted = service.get_all(kind, list(pairs))
+    cached = service.get_all(kind, list(pairs))
+    quick = service.quick_page(kind, list(pairs))
+    if counted.entities:
+        assert quick is not None
+        for page in (cached, quick):
+            assert page.total == counted.total
+            assert page.entities == counted.entities  # documents, versions, row versions
+    else:
+        assert quick is None  # nothing to show: the count decides, in the thread pool
+    return [e.id for e in counted.entities]
 
 
 def test_equality_on_an_indexed_column(demo: CatalogService) -> None:
@@ -121,3 +141,35 @@ def test_a_refused_change_does_not_touch_the_totals(
     with pytest.raises(InvalidRequest):
         demo.create("productOffering", {"name": "x", "productSpecification": {"id": "nope"}}, ctx)
     assert demo.get_all("productOffering", [("limit", "0")]).total == before
+
+
+def test_a_list_is_read_quickly_once_it_was_read_and_counted(
+    demo: CatalogService, ctx: RequestContext
+) -> None:
+    launched = [("lifecycleStatus", "Launched"), ("sort", "name"), ("limit", "3")]
+    assert demo.quick_page("category", launched) is None  # never read: not known to be quick
+    counted = demo.get_all("category", launched)
+    quick = demo.quick_page("category", launched)
+    assert quick is not None
+    assert (quick.total, quick.entities) == (counted.total, counted.entities)
+    demo.create("category", {"name": "AAA", "lifecycleStatus": "Launched"}, ctx)
+    assert demo.quick_page("category", launched) is None  # the total is of another generation
+    recounted = demo.get_all("category", launched)
+    assert recounted.total == counted.total + 1
+    assert recounted.entities[0].name == "AAA"
+    again = demo.quick_page("category", launched)
+    assert again is not None and again.entities == recounted.entities
+
+
+def test_a_slow_list_is_not_read_on_the_quick_path(
+    demo: CatalogService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compiled, "QUICK_SECONDS", 0.0)  # every read takes longer than this
+    launched = [("lifecycleStatus", "Launched")]
+    assert demo.get_all("category", launched).total == 4
+    assert demo.quick_page("category", launched) is None
+
+
+def test_a_bad_query_is_refused_on_the_quick_path_too(demo: CatalogService) -> None:
+    with pytest.raises(InvalidRequest):
+        demo.quick_page("productOffering", [("colour", "red")])
