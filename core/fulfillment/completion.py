@@ -37,8 +37,12 @@ def apply(
     tasks: list[Task],
     now: str,
     new_id: str,
-) -> None:
-    """Create (add), update (modify) or terminate (delete) the item's product."""
+) -> InstalledProduct | None:
+    """Create (add), update (modify) or terminate (delete) the item's product.
+
+    The product an add creates is returned, not stored: the caller inserts the products of
+    many items together.
+    """
     if order.snapshot is None:  # read without it (see OrderRepository.lock_many)
         order.snapshot = uow.orders.snapshot(order.id)
     item = order.item(item_id)
@@ -62,12 +66,11 @@ def apply(
         }
         if frozen.get("productSpecification"):
             document["productSpecification"] = frozen["productSpecification"]
-        uow.inventory.add(InstalledProduct(product_id, customer, document), now)
         item["product"] = dict(product_ref, id=product_id)
-        return
+        return InstalledProduct(product_id, customer, document)
     existing = uow.inventory.by_ids({str(product_ref.get("id"))}).get(str(product_ref.get("id")))
     if existing is None or action == "noChange":
-        return
+        return None
     document = dict(existing.document)
     document["productOrderItem"] = [*(document.get("productOrderItem") or []), origin]
     if action == "modify":
@@ -82,3 +85,4 @@ def apply(
         InstalledProduct(existing.id, existing.customer_id, document, existing.row_version + 1),
         now,
     )
+    return None

@@ -28,7 +28,7 @@ from core.fulfillment.model import (
     Attempt,
     Task,
 )
-from core.fulfillment.progress import advance
+from core.fulfillment.progress import Progress, advance
 from core.fulfillment.recording import OrderWriter, undo_task
 from core.ordering.model import ProductOrder, Stamp
 from core.persistence.database import Database
@@ -112,9 +112,20 @@ class Orchestrator:
     # -- the loop ----------------------------------------------------------------------------
 
     def run_once(self) -> int:
-        """Release waiting orders and run the tasks that are due; how much work was done."""
-        released = self.release(self.settings.batch)
-        tasks = self.claim(self.settings.batch)
+        """Run the tasks that are due; how much work was done.
+
+        Orders started come first: waiting orders are released only when the due tasks do
+        not fill a batch. Releasing whenever one could spread every batch over hundreds of
+        half-done orders (each task then locks, reads and rewrites an order of its own), and
+        made the first orders wait for the last ones.
+        """
+        batch = self.settings.batch
+        tasks = self.claim(batch)
+        released = 0
+        if len(tasks) < batch:
+            released = self.release(batch)
+            if released:
+                tasks += self.claim(batch - len(tasks))
         self.run_many(tasks)
         return released + len(tasks)
 
@@ -136,14 +147,16 @@ class Orchestrator:
                 return 0
             facts = _load_facts(uow, orders)
             writer = self._writer(uow)
+            planned: list[Task] = []
             for order in orders:
                 tasks = plan(order, facts, now, self.ids.new_id)
                 stamp = Stamp(now, "order released to fulfillment", None, order.correlation_id)
                 order.move_items("inProgress", stamp)
                 order.move("inProgress", stamp)
                 progress = advance(order, tasks, stamp)
-                uow.tasks.add(tasks)
+                planned += tasks
                 writer.store(order, tasks, progress, stamp)
+            uow.tasks.add(planned)  # the plans of every order in one statement
             writer.flush(now)
             uow.commit()
         return len(orders)
@@ -240,11 +253,13 @@ class Orchestrator:
             writer = self._writer(uow)
             orders = uow.orders.lock_many(list(by_order), with_snapshot=False)
             plans = uow.tasks.of_orders(list(orders))
+            steps: list[tuple[ProductOrder, list[Task], Progress, Stamp, list[Task]]] = []
+            added: list[Task] = []
             for order_id, order in orders.items():
                 tasks = plans[order_id]
                 current = {t.id: t for t in tasks}
                 touched: list[Task] = []
-                added: list[Task] = []
+                undone: list[Task] = []
                 for claimed, outcome in by_order[order_id]:
                     task = current.get(claimed.id)
                     if task is None or not _still_ours(task, claimed):
@@ -252,16 +267,21 @@ class Orchestrator:
                     task.request, task.result = claimed.request, claimed.result  # read light
                     cancelling = order.state == "pendingCancellation" and task.compensates is None
                     for undo in self._apply(task, outcome, now_dt, cancelling):
-                        touched += compensation.put_first(undo, tasks + added)
-                        added.append(undo)
+                        touched += compensation.put_first(undo, tasks + undone)
+                        undone.append(undo)
                     touched.append(task)
                 if not touched:
                     continue
                 what = ", ".join(f"{t.kind} {t.status}" for t in touched)
                 stamp = Stamp(now, f"task {what}", None, order.correlation_id)
-                progress = advance(order, tasks + added, stamp)
-                uow.tasks.add(added)
-                writer.store(order, tasks + added, progress, stamp, touched)
+                progress = advance(order, tasks + undone, stamp)
+                added += undone
+                steps.append((order, tasks + undone, progress, stamp, touched))
+            # Completing items needs their orders' snapshots: read them together, then store.
+            writer.load_snapshots([order for order, _, p, _, _ in steps if p.completed_items])
+            for order, tasks, progress, stamp, touched in steps:
+                writer.store(order, tasks, progress, stamp, touched)
+            uow.tasks.add(added)
             writer.flush(now)
             uow.commit()
 

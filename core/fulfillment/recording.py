@@ -10,6 +10,7 @@ from core.events.model import Change, DomainEvent
 from core.fulfillment import completion
 from core.fulfillment.model import HELD, WAITING, JsonObject, Task
 from core.fulfillment.progress import Progress
+from core.inventory.model import InstalledProduct
 from core.ordering import states
 from core.ordering.model import ProductOrder, Stamp, TimelineEntry
 from core.ordering.support import ordering_event
@@ -66,6 +67,15 @@ class OrderWriter:
         self._orders: list[ProductOrder] = []
         self._timeline: list[TimelineEntry] = []
         self._events: list[DomainEvent] = []
+        self._installed: list[InstalledProduct] = []
+
+    def load_snapshots(self, orders: Sequence[ProductOrder]) -> None:
+        """Read the price snapshots of orders read without them, in one statement (completing
+        an item needs its order's snapshot)."""
+        missing = [o for o in orders if o.snapshot is None]
+        found = self.uow.orders.snapshots([o.id for o in missing])
+        for order in missing:
+            order.snapshot = found.get(order.id)
 
     def store(
         self,
@@ -79,7 +89,9 @@ class OrderWriter:
             if task.seq is not None:  # new tasks are inserted by the caller
                 self._tasks[task.id] = task
         for item_id in progress.completed_items:
-            completion.apply(self.uow, order, item_id, tasks, stamp.at, self.ids.new_id())
+            product = completion.apply(self.uow, order, item_id, tasks, stamp.at, self.ids.new_id())
+            if product is not None:
+                self._installed.append(product)
         self.save_order(order, stamp)
         if progress.items_moved and not progress.order_moved:
             self.event(order, "AttributeValueChange", stamp)
@@ -129,7 +141,9 @@ class OrderWriter:
         self.uow.orders.update_many(self._orders, now)
         self.uow.timeline.add(self._timeline)
         self.uow.outbox.add_many(self._events)
+        self.uow.inventory.add_many(self._installed, now)
         self._tasks, self._orders, self._timeline, self._events = {}, [], [], []
+        self._installed = []
 
     def _emit(
         self,

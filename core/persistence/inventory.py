@@ -22,16 +22,26 @@ class InventoryRepository:
         self._db = connection
 
     def add(self, product: InstalledProduct, now: str) -> None:
+        self.add_many([product], now)
+
+    def add_many(self, products: list[InstalledProduct], now: str) -> None:
+        """Insert products in one statement."""
+        if not products:
+            return
         self._db.execute(
-            sa.insert(_P).values(
-                product_id=product.id,
-                customer_id=product.customer_id,
-                status=product.status,
-                offering_id=product.offering_id,
-                last_update=now,
-                row_version=product.row_version,
-                document=product.document,
-            )
+            sa.insert(_P),
+            [
+                {
+                    "product_id": p.id,
+                    "customer_id": p.customer_id,
+                    "status": p.status,
+                    "offering_id": p.offering_id,
+                    "last_update": now,
+                    "row_version": p.row_version,
+                    "document": p.document,
+                }
+                for p in products
+            ],
         )
 
     def by_ids(self, ids: set[str]) -> dict[str, InstalledProduct]:

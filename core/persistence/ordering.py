@@ -149,6 +149,15 @@ class OrderRepository:
         value: dict[str, Any] | None = found.scalar_one_or_none()
         return value
 
+    def snapshots(self, order_ids: list[str]) -> dict[str, dict[str, Any] | None]:
+        """The price snapshots of several orders in one statement."""
+        if not order_ids:
+            return {}
+        rows = self._db.execute(
+            sa.select(_O.c.order_id, _O.c.snapshot).where(_O.c.order_id.in_(sorted(order_ids)))
+        )
+        return {r.order_id: r.snapshot for r in rows}
+
     def lock(self, order_id: str) -> ProductOrder | None:
         """The order, locked until commit: workers and cancellations change it one at a time."""
         row = self._db.execute(_GET_ORDER.with_for_update(), {"order_id": order_id}).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -313,3 +314,28 @@ def test_a_system_down_for_a_while_is_waited_for_without_anyone_stepping_in(
     assert done.state == "completed"
     assert fallout.list() == ([], 0)
     assert_no_repeats(ledger)
+
+
+def test_started_orders_are_finished_before_waiting_ones_are_released(
+    ordering: OrderingService,
+    orchestrator: Orchestrator,
+    order_ctx: RequestContext,
+) -> None:
+    """While due tasks fill a worker's batch it releases nothing: new orders wait (and can still
+    be cancelled at once) instead of spreading every batch over many half-done orders."""
+    one_at_a_time = Orchestrator(
+        orchestrator.db, orchestrator.systems, replace(orchestrator.settings, batch=1)
+    )
+    first, _ = ordering.place(order("cust-carol", add("1", "po-mobile-s")), order_ctx)
+    second, _ = ordering.place(order("cust-alice", add("1", "po-mobile-l")), order_ctx)
+    assert one_at_a_time.release(1) == 1  # the first only
+    rounds = 0
+    while ordering.get(first.id).state != "completed":
+        assert one_at_a_time.run_once() == 1  # one task of the first order, nothing released
+        assert ordering.get(second.id).state == "acknowledged"
+        rounds += 1
+    with ordering.db.uow(write=False) as uow:
+        assert rounds == len(uow.tasks.of_order(first.id))  # one round per task of its plan
+    assert one_at_a_time.run_once() == 2  # idle: the second is released and its first task run
+    assert ordering.get(second.id).state == "inProgress"
+    assert fulfil(one_at_a_time, ordering, second).state == "completed"
