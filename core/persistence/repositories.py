@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -263,16 +264,9 @@ class CatalogRepository:
         """
         if self._counts is None or query.limit == 0:
             return None
-        key = _page_key(kind, query)
-        read = (
-            None
-            if self._reads is None
-            else self._reads.get(key, lambda: self._gen_page(kind, query))
-        )
-        if read is None:
-            rows: Sequence[Any] = self._db.execute(self._gen_page(kind, query)).all()
-        else:
-            rows = read.rows(self._db)
+        build = functools.partial(self._gen_page, kind, query)
+        read = self._reads.get(_page_key(kind, query), build) if self._reads else None
+        rows: Sequence[Any] = read.rows(self._db) if read else self._db.execute(build()).all()
         return self._counted(kind, query, rows)
 
     def quick_list(
