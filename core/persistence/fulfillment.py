@@ -103,9 +103,9 @@ _OF_ORDERS_SELECT = sa.select(
     *_LIGHT, _T.c.request["product_id"].as_string().label("product_id")
 ).order_by(_T.c.seq)
 _OF_ORDERS = _OF_ORDERS_SELECT.where(_T.c.order_id.in_(sa.bindparam("ids", expanding=True)))
-# PostgreSQL: one array parameter. An IN list of n parameters is a statement per n, and with
-# the statistics of a table that grew since its last ANALYZE its generic plan was a parallel
-# scan (two worker processes started per call).
+# PostgreSQL: one array parameter, so one prepared statement whatever the number of orders.
+# With statistics older than the table's growth, the IN-list form (a statement per length)
+# soon planned a parallel scan, two worker processes per call; this form does so later, if at all.
 _OF_ORDERS_PG = _OF_ORDERS_SELECT.where(
     _T.c.order_id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.String)))
 )
@@ -163,7 +163,8 @@ class TaskRepository:
         return _task(row) if row else None
 
     def save(self, tasks: list[Task]) -> None:
-        """Write back changed tasks (the caller holds their order's lock), in one statement."""
+        """Write back changed tasks (the caller holds their order's lock): one statement for
+        those with a result to write, one for the rest."""
         plain = [_changes(t) for t in tasks if t.result is None]
         if plain:
             self._db.execute(_SAVE, plain)

@@ -74,21 +74,10 @@ def _row_values(entity: CatalogEntity) -> dict[str, Any]:
 _GEN = len(_ENTITY_COLUMNS)  # where a page read by ``_gen_page`` has the generation
 
 
-def _entity_of(row: Sequence[Any]) -> CatalogEntity:
-    """From a row of ``_ENTITY_COLUMNS`` by position (compiled reads give plain tuples)."""
+def _entity(row: Sequence[Any]) -> CatalogEntity:
+    """From a row of ``_ENTITY_COLUMNS``, by position: compiled reads give plain tuples."""
     kind, entity_id, version, row_version, is_current, document = row[:_GEN]
     return CatalogEntity(kind, entity_id, version, document, row_version, is_current)
-
-
-def _entity(row: Any) -> CatalogEntity:
-    return CatalogEntity(
-        kind=row.kind,
-        id=row.entity_id,
-        version=row.version,
-        document=row.document,
-        row_version=row.row_version,
-        is_current=row.is_current,
-    )
 
 
 class CatalogRepository:
@@ -141,7 +130,9 @@ class CatalogRepository:
 
     def versions(self, kind: str, entity_id: str) -> list[CatalogEntity]:
         rows = self._db.execute(
-            sa.select(_T).where(_T.c.kind == kind, _T.c.entity_id == entity_id).order_by(_T.c.seq)
+            sa.select(*_ENTITY_COLUMNS)
+            .where(_T.c.kind == kind, _T.c.entity_id == entity_id)
+            .order_by(_T.c.seq)
         )
         return [_entity(r) for r in rows]
 
@@ -295,7 +286,7 @@ class CatalogRepository:
         total = self._counts.get((kind, query.conditions), rows[0][_GEN])
         if total is None:
             return None
-        return [_entity_of(r) for r in rows], total
+        return [_entity(r) for r in rows], total
 
     def all(self, kind: str, query: Query, batch: int = 500) -> Iterator[CatalogEntity]:
         """Every match of ``query`` in its order, read a batch at a time (paging ignored)."""
