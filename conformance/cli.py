@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import openapi
+from adapters.http.oauth import ClientCredentials, ClientCredentialsAuth, TokenUnavailable
 from conformance import reports
 from conformance.checks import (
     ALL_CHECKS,
@@ -42,6 +43,15 @@ def run(
     max_examples: Annotated[int, typer.Option(help="Generated cases per operation and phase")] = 25,
     seed: Annotated[int | None, typer.Option(help="Seed, to repeat a run exactly")] = None,
     header: Annotated[list[str] | None, typer.Option(help="'Name: value', repeatable")] = None,
+    token_url: Annotated[
+        str | None, typer.Option(help="OAuth2 token endpoint: fetch a bearer token first")
+    ] = None,
+    client_id: Annotated[str | None, typer.Option(help="Client id for --token-url")] = None,
+    client_secret: Annotated[
+        str | None,
+        typer.Option(help="Client secret for --token-url", envvar="TMF_CONFORMANCE_CLIENT_SECRET"),
+    ] = None,
+    scope: Annotated[str | None, typer.Option(help="Scopes to ask --token-url for")] = None,
     junit: Annotated[str | None, typer.Option(help="Write a JUnit XML report here")] = None,
     markdown: Annotated[str | None, typer.Option(help="Write a Markdown report here")] = None,
     checks: Annotated[
@@ -69,6 +79,11 @@ def run(
             typer.echo(f"{name:32} {line}")
         return
     try:
+        headers = list(header or [])
+        if token_url:
+            headers.append(
+                f"Authorization: Bearer {_token(token_url, client_id, client_secret, scope)}"
+            )
         options = _options(
             url,
             api,
@@ -76,7 +91,7 @@ def run(
             spec,
             max_examples,
             seed,
-            header or [],
+            headers,
             checks,
             workers,
             timeout,
@@ -137,6 +152,17 @@ def _options(
         offering_id=offering_id,
         catalog_url=root + catalog_base_path,
     )
+
+
+def _token(url: str, client_id: str | None, secret: str | None, scope: str | None) -> str:
+    """A bearer token by OAuth2 client credentials (the CI's own identity)."""
+    if not client_id or not secret:
+        raise UsageError("--token-url needs --client-id and --client-secret")
+    auth = ClientCredentialsAuth(ClientCredentials(url, client_id, secret, scope))
+    try:
+        return auth.token()
+    except TokenUnavailable as error:
+        raise UsageError(str(error)) from None
 
 
 def _selected(checks: str) -> tuple[str, ...]:

@@ -16,6 +16,12 @@ class RequestContext:
     correlation_id: str | None = None
     actor: str | None = None
     roles: frozenset[str] = frozenset()  # the actor's roles, as the authenticated principal says
+    # A partner's customers (party ids): it reaches only their orders; None reaches every one.
+    party_ids: frozenset[str] | None = None
+
+    def sees_party(self, party_id: str | None) -> bool:
+        """Whether a resource of this customer exists for the caller."""
+        return self.party_ids is None or (party_id is not None and party_id in self.party_ids)
 
 
 def version_tag(*parts: object) -> str:

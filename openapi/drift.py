@@ -98,6 +98,7 @@ def differences(reference: dict[str, Any], ours: dict[str, Any]) -> list[str]:
                 found.append(f"{key}: extra status {status}")
             elif rr[status] != orr[status]:
                 found.append(f"{key}: status {status} schema {rr[status]} != {orr[status]}")
+    found.extend(_security_differences(reference, ours))
     for name in sorted(set(ref["schemas"]) | set(own["schemas"])):
         if name not in own["schemas"]:
             found.append(f"schema {name}: missing")
@@ -105,6 +106,18 @@ def differences(reference: dict[str, Any], ours: dict[str, Any]) -> list[str]:
             found.append(f"schema {name}: extra")
         else:
             found.extend(_schema_differences(name, ref["schemas"][name], own["schemas"][name]))
+    return found
+
+
+def _security_differences(reference: dict[str, Any], ours: dict[str, Any]) -> list[str]:
+    """Security schemes and the document-wide requirement (the served, authenticated variant
+    of our documents declares a bearer scheme that the standard's do not)."""
+    ref_schemes = set(reference.get("securityDefinitions") or {})
+    own_schemes = set((ours.get("components") or {}).get("securitySchemes") or {})
+    found = [f"security: extra scheme {n}" for n in sorted(own_schemes - ref_schemes)]
+    found += [f"security: missing scheme {n}" for n in sorted(ref_schemes - own_schemes)]
+    if (reference.get("security") or None) != (ours.get("security") or None):
+        found.append(f"security: requirement {reference.get('security')} != {ours.get('security')}")
     return found
 
 

@@ -16,11 +16,12 @@ from typing import Any, Protocol
 import connexion
 import yaml
 from connexion.exceptions import ProblemException
-from connexion.middleware import ConnexionMiddleware
+from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 import openapi
@@ -49,7 +50,11 @@ from core.schema import ResourceSchemas
 from server import errors, http
 from server.admin import AdminHandlers
 from server.approvals import ApprovalHandlers
+from server.auth.gate import AuthGate
+from server.auth.scopes import ScopeMap
+from server.auth.tokens import ClaimNames, KeySet, TokenVerifier, jwks_from_file, jwks_from_url
 from server.background import BackgroundLoop, JobRunner
+from server.guard import BodyTooLarge, RequestGuard
 from server.hub import HubHandlers
 from server.metrics import Metrics
 from server.settings import Settings
@@ -117,9 +122,10 @@ class OperationResolver(Resolver):  # type: ignore[misc]
         raise LookupError(f"no handler for operation {operation_id!r}")
 
 
-def document_route(api: str) -> Any:
-    """Serves our OpenAPI document as JSON (what Swagger UI and conformance tools read)."""
-    content = http.encode_json(openapi.load(api))
+def document_route(api: str, secured: bool = False) -> Any:
+    """Serves our OpenAPI document as JSON (what Swagger UI and conformance tools read); with
+    authentication on, it declares the bearer scheme, so Swagger UI's Authorize button works."""
+    content = http.encode_json(openapi.secured(api) if secured else openapi.load(api))
 
     async def serve(_request: Any) -> Response:
         return Response(content, media_type="application/json")
@@ -269,6 +275,64 @@ def event_loops(container: Container) -> list[BackgroundLoop]:
     return loops
 
 
+def add_gates(app: connexion.AsyncApp, settings: Settings) -> None:
+    """What every request passes before connexion routes it, outermost first: CORS (only for
+    the origins configured), then the request guard (size, control characters, header bounds,
+    security headers)."""
+    origins = settings.allowed_origins()
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            position=MiddlewarePosition.BEFORE_EXCEPTION,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "If-Match",
+                "X-Correlation-ID",
+            ],
+            expose_headers=[
+                "Location",
+                "ETag",
+                "X-Total-Count",
+                "X-Result-Count",
+                "X-Correlation-ID",
+            ],
+        )
+    app.add_middleware(
+        RequestGuard,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        max_body_bytes=settings.max_body_bytes,
+        no_store=settings.auth == "jwt",
+    )
+    if settings.auth == "jwt":
+        app.add_middleware(
+            AuthGate,
+            position=MiddlewarePosition.BEFORE_EXCEPTION,
+            verifier=build_verifier(settings),
+            scopes=ScopeMap({api: openapi.load(api) for api in APIS}),
+        )
+
+
+def build_verifier(settings: Settings) -> TokenVerifier:
+    """The token checks ``TMF_AUTH_*`` describe (keys from a JWKS URL or file)."""
+    assert settings.auth_issuer and settings.auth_audience  # the settings insist on them
+    load = (
+        jwks_from_url(settings.auth_jwks_url, settings.auth_jwks_timeout_seconds)
+        if settings.auth_jwks_url
+        else jwks_from_file(str(settings.auth_jwks_file))
+    )
+    return TokenVerifier(
+        KeySet(load, settings.auth_jwks_refetch_seconds),
+        settings.auth_issuer,
+        settings.auth_audience,
+        ClaimNames(settings.auth_actor_claim, settings.auth_roles_claim, settings.auth_party_claim),
+        settings.auth_leeway_seconds,
+    )
+
+
 def create_app(
     settings: Settings | None = None, container: Container | None = None
 ) -> connexion.AsyncApp:
@@ -308,6 +372,7 @@ def create_app(
         lifespan=lifespan,
         middlewares=_middlewares(settings),
     )
+    add_gates(app, settings)
     apis = {
         "tmf620": OperationResolver(
             CatalogHandlers(container.catalog, settings.public_base_url),
@@ -315,13 +380,15 @@ def create_app(
             HubHandlers(container.hub, "tmf620", CATALOG_PATH, settings.public_base_url),
         ),
         "tmf622": OperationResolver(
-            OrderHandlers(container.ordering, settings.public_base_url, settings.development_mode),
+            OrderHandlers(
+                container.ordering, settings.public_base_url, settings.trust_actor_headers
+            ),
             CancelHandlers(container.cancellation, settings.public_base_url),
             HubHandlers(container.hub, "tmf622", ORDERING_PATH, settings.public_base_url),
         ),
         "admin": OperationResolver(
             AdminHandlers(container.fallout, container.db, container.deliveries, container.hub),
-            ApprovalHandlers(container.approvals, settings.development_mode),
+            ApprovalHandlers(container.approvals, settings.trust_actor_headers),
         ),
     }
     for api, resolver in apis.items():
@@ -340,12 +407,16 @@ def create_app(
         base_path = document["servers"][0]["url"]
         errors.ALLOWED.add(base_path, document["paths"])
         app.add_url_rule(
-            f"{base_path}/openapi.json", f"{api}_document", document_route(api), methods=["GET"]
+            f"{base_path}/openapi.json",
+            f"{api}_document",
+            document_route(api, settings.auth == "jwt"),
+            methods=["GET"],
         )
     app.add_error_handler(DomainError, errors.domain_error)
     app.add_error_handler(ProblemException, errors.problem)
     app.add_error_handler(HTTPException, errors.http_error)
     app.add_error_handler(UnicodeDecodeError, errors.undecodable)
+    app.add_error_handler(BodyTooLarge, errors.too_large)
     app.add_error_handler(Exception, errors.unexpected)
     app.add_url_rule(
         f"{EXPORT_ROUTE}{{name}}",

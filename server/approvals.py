@@ -19,9 +19,9 @@ ADMIN_PATH = "/admin/v1"
 class ApprovalHandlers:
     """Bound by operationId; the actor of a decision is the caller, never a body field."""
 
-    def __init__(self, approvals: ApprovalService, development_mode: bool = False) -> None:
+    def __init__(self, approvals: ApprovalService, trust_actor_headers: bool = False) -> None:
         self.approvals = approvals
-        self.development_mode = development_mode
+        self.trust_actor_headers = trust_actor_headers
 
     def resolve(self, operation_id: str) -> Callable[..., Response] | None:
         handlers: dict[str, Callable[..., Response]] = {
@@ -47,7 +47,7 @@ class ApprovalHandlers:
         return http.json_response({**case.to_document(), "pricingSnapshot": snapshot})
 
     def delegate(self, id: str, body: dict[str, Any]) -> Response:
-        ctx = http.context(None, ADMIN_PATH, self.development_mode)
+        ctx = http.context(None, ADMIN_PATH, self.trust_actor_headers)
         return http.json_response(
             self.approvals.delegate(id, body["to"], body["reason"], ctx).to_document()
         )
@@ -59,7 +59,7 @@ class ApprovalHandlers:
         return http.json_response({"version": policy.version, "policy": dict(policy.document)})
 
     def replace_policy(self, body: dict[str, Any]) -> Response:
-        ctx = http.context(None, ADMIN_PATH, self.development_mode)
+        ctx = http.context(None, ADMIN_PATH, self.trust_actor_headers)
         policy = self.approvals.replace_policy(body, ctx)
         return http.json_response({"version": policy.version, "policy": dict(policy.document)})
 
@@ -71,6 +71,6 @@ class ApprovalHandlers:
         return http.json_response(found)
 
     def decide(self, id: str, body: dict[str, Any]) -> Response:
-        ctx = http.context(None, ADMIN_PATH, self.development_mode)
+        ctx = http.context(None, ADMIN_PATH, self.trust_actor_headers)
         case = self.approvals.decide(id, body["decision"], body["reason"], body["fingerprint"], ctx)
         return http.json_response(case.to_document())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import pathlib
 import sys
@@ -20,6 +21,7 @@ from core.query import Query
 from core.requests import RequestContext
 from server.app import Container, build_container, event_loops
 from server.background import BackgroundLoop
+from server.devcli import dev_cli
 from server.settings import Settings
 from tmf620 import BASE_PATH
 from tmf622 import BASE_PATH as ORDERING_PATH
@@ -42,6 +44,16 @@ def _container(show: bool = True) -> Container:
 def _is_empty(container: Container) -> bool:
     with container.db.uow(write=False) as uow:
         return not any(uow.catalog.list(kind, Query(limit=0))[1] for kind in KINDS)
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` only listens on this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @cli.command()
@@ -70,6 +82,21 @@ def serve(
         os.environ["TMF_SIMULATION_FILE"] = str(DEMO_SIMULATION)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if configured.auth == "off":
+        if not _loopback(host) and not configured.auth_chosen:
+            typer.echo(
+                f"refusing to serve {host} without authentication: set TMF_AUTH=jwt (see the "
+                "README, 'Running in production'), or TMF_AUTH=off to accept that anyone who "
+                "reaches the port can read and change everything",
+                err=True,
+            )
+            raise typer.Exit(2)
+        logging.getLogger("tmf.auth").warning(
+            "AUTHENTICATION IS OFF (TMF_AUTH=off): anyone who reaches %s:%s can read and change "
+            "everything; for the embedded demo only",
+            host,
+            port,
+        )
     container = _container()
     migrations.upgrade(container.db)
     embedded = container.settings.database_url.startswith("sqlite")
@@ -161,6 +188,7 @@ def _step(orchestrator: Orchestrator) -> Callable[[], bool]:
     return lambda: orchestrator.run_once() > 0
 
 
+cli.add_typer(dev_cli, name="dev")
 fallout_cli = typer.Typer(no_args_is_help=True, help="The repair queue: tasks on hold.")
 cli.add_typer(fallout_cli, name="fallout")
 

@@ -38,26 +38,32 @@ _REASONS = {
     406: "Not acceptable",
     409: "Conflict",
     412: "Precondition failed",
+    413: "Payload too large",
     415: "Unsupported media type",
     500: "Internal error",
 }
 
 
-def error_response(
-    status: int, code: str, reason: str, message: str, headers: dict[str, str] | None = None
-) -> ConnexionResponse:
+def error_body(status: int, code: str, message: str, reason: str | None = None) -> bytes:
+    """The TMF Error document as JSON bytes."""
     body: dict[str, Any] = {
         "code": code,
-        "reason": reason,
+        "reason": reason or _REASONS.get(status, "Error"),
         "message": message,
         "status": str(status),
         "@type": "Error",
     }
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def error_response(
+    status: int, code: str, reason: str, message: str, headers: dict[str, str] | None = None
+) -> ConnexionResponse:
     return ConnexionResponse(
         status_code=status,
         mimetype="application/json",
         content_type="application/json",
-        body=json.dumps(body, ensure_ascii=False).encode(),
+        body=error_body(status, code, message, reason),
         headers=headers or {},
         is_streamed=False,
     )
@@ -121,6 +127,10 @@ def undecodable(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse
     return error_response(400, "invalidBody", "Bad request", f"The body is not UTF-8 text: {exc}")
 
 
+def too_large(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    return error_response(413, "bodyTooLarge", _REASONS[413], str(exc))
+
+
 def unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     log.exception("unexpected failure", exc_info=exc)
     return error_response(500, "internalError", _REASONS[500], "The server failed; see its log")
@@ -135,5 +145,6 @@ def _code(status: int) -> str:
         405: "methodNotAllowed",
         409: "conflict",
         412: "preconditionFailed",
+        413: "bodyTooLarge",
         415: "unsupportedMediaType",
     }.get(status, f"http{status}")

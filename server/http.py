@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from core.requests import RequestContext
+from server.auth.gate import PRINCIPAL
+from server.auth.tokens import Principal
 
 JSON = "application/json;charset=utf-8"
 
@@ -55,16 +57,25 @@ def base_url(public_base_url: str | None, api_base_path: str) -> str:
 def context(
     public_base_url: str | None, api_base_path: str, trust_actor_headers: bool = False
 ) -> RequestContext:
-    """Where the request came from; who sent it only in development mode, until OAuth2 lands:
-    then ``X-Actor-Id`` and ``X-Actor-Roles`` (comma separated) are believed as they are."""
+    """Where the request came from and who sent it: the verified token's principal when
+    authentication is on; else, in development mode only, ``X-Actor-Id`` and
+    ``X-Actor-Roles`` (comma separated) as they are; else nobody."""
+    principal: Principal | None = request.scope.get(PRINCIPAL)
+    base = base_url(public_base_url, api_base_path)
+    if principal is not None:
+        return RequestContext(
+            base,
+            correlation_id(),
+            actor=principal.actor,
+            roles=principal.roles,
+            party_ids=principal.party_ids,
+        )
     actor, roles = None, frozenset[str]()
     if trust_actor_headers:
         actor = request.headers.get("x-actor-id") or None
         given = request.headers.get("x-actor-roles") or ""
         roles = frozenset(r.strip() for r in given.split(",") if r.strip())
-    return RequestContext(
-        base_url(public_base_url, api_base_path), correlation_id(), actor=actor, roles=roles
-    )
+    return RequestContext(base, correlation_id(), actor=actor, roles=roles)
 
 
 def query_pairs() -> list[tuple[str, str]]:

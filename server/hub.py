@@ -8,6 +8,7 @@ from typing import Any
 from starlette.responses import Response
 
 from core.events.hub import Hub
+from core.requests import RequestContext
 from server import http
 
 
@@ -28,14 +29,17 @@ class HubHandlers:
         }
         return handlers.get(operation_id)
 
+    def _ctx(self) -> RequestContext:
+        return http.context(self.public_base_url, self.base_path)
+
     def register(self, body: dict[str, Any]) -> Response:
-        subscription = self.hub.subscribe(self.api, body)
+        subscription = self.hub.subscribe(self.api, body, self._ctx())
         location = f"{http.base_url(self.public_base_url, self.base_path)}/hub/{subscription.id}"
         return http.json_response(subscription.document(), 201, {"Location": location})
 
     def retrieve(self, id: str) -> Response:
-        return http.json_response(self.hub.get(self.api, id).document())
+        return http.json_response(self.hub.get(self.api, id, self._ctx()).document())
 
     def unregister(self, id: str) -> Response:
-        self.hub.unsubscribe(self.api, id)
+        self.hub.unsubscribe(self.api, id, self._ctx())
         return http.empty_response(204)

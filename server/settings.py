@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,24 @@ class Settings(BaseSettings):
     # Development only: trust X-Actor-Id / X-Actor-Roles as the caller's identity and roles.
     development_mode: bool = Field(False, alias="TMF_DEVELOPMENT_MODE")
     escalation_poll_seconds: float = Field(60, alias="TMF_ESCALATION_POLL_SECONDS", gt=0)
+    # Hostile input: bodies past this many bytes are a 413, refused before they are read whole.
+    max_body_bytes: int = Field(1024 * 1024, alias="TMF_MAX_BODY_BYTES", ge=1024)
+    # Browser origins allowed to call the APIs (comma separated); none: CORS stays off.
+    cors_origins: str = Field("", alias="TMF_CORS_ORIGINS")
+    # Authentication: off (the embedded demo) or OAuth2 bearer JWTs from an identity provider.
+    auth: Literal["off", "jwt"] = Field("off", alias="TMF_AUTH")
+    auth_jwks_url: str | None = Field(None, alias="TMF_AUTH_JWKS_URL")
+    auth_jwks_file: str | None = Field(None, alias="TMF_AUTH_JWKS_FILE")
+    auth_jwks_timeout_seconds: float = Field(3, alias="TMF_AUTH_JWKS_TIMEOUT_SECONDS", gt=0)
+    # A token naming an unknown key fetches the JWKS again, at most once per this many seconds.
+    auth_jwks_refetch_seconds: float = Field(30, alias="TMF_AUTH_JWKS_REFETCH_SECONDS", gt=0)
+    auth_issuer: str | None = Field(None, alias="TMF_AUTH_ISSUER")
+    auth_audience: str | None = Field(None, alias="TMF_AUTH_AUDIENCE")
+    auth_leeway_seconds: float = Field(30, alias="TMF_AUTH_LEEWAY_SECONDS", ge=0, le=300)
+    # Claims (dotted paths): who acts, their roles, and the customers a partner may reach.
+    auth_actor_claim: str = Field("sub", alias="TMF_AUTH_ACTOR_CLAIM", min_length=1)
+    auth_roles_claim: str = Field("roles", alias="TMF_AUTH_ROLES_CLAIM", min_length=1)
+    auth_party_claim: str = Field("party_ids", alias="TMF_AUTH_PARTY_CLAIM", min_length=1)
     validate_responses: bool = Field(False, alias="TMF_VALIDATE_RESPONSES")
     import_dir: str = Field("./var/import", alias="TMF_IMPORT_DIR")
     export_dir: str = Field("./var/export", alias="TMF_EXPORT_DIR")
@@ -40,6 +58,11 @@ class Settings(BaseSettings):
     provisioning_url: str | None = Field(None, alias="TMF_PROVISIONING_URL")
     provisioning_timeout: float = Field(10, alias="TMF_PROVISIONING_TIMEOUT", gt=0)
     provisioning_authorization: str | None = Field(None, alias="TMF_PROVISIONING_AUTHORIZATION")
+    # OAuth2 client credentials for the provisioning system (instead of a static header).
+    provisioning_token_url: str | None = Field(None, alias="TMF_PROVISIONING_TOKEN_URL")
+    provisioning_client_id: str | None = Field(None, alias="TMF_PROVISIONING_CLIENT_ID")
+    provisioning_client_secret: str | None = Field(None, alias="TMF_PROVISIONING_CLIENT_SECRET")
+    provisioning_scope: str | None = Field(None, alias="TMF_PROVISIONING_SCOPE")
     task_max_attempts: int = Field(5, alias="TMF_TASK_MAX_ATTEMPTS", ge=1)
     task_backoff_seconds: float = Field(1, alias="TMF_TASK_BACKOFF_SECONDS", ge=0)
     task_lease_seconds: float = Field(60, alias="TMF_TASK_LEASE_SECONDS", gt=0)
@@ -65,6 +88,34 @@ class Settings(BaseSettings):
     nats_stream: str = Field("TMF_EVENTS", alias="TMF_NATS_STREAM")
     nats_subject_prefix: str = Field("tmf", alias="TMF_NATS_SUBJECT_PREFIX", pattern=r"^[\w-]+$")
 
+    @model_validator(mode="after")
+    def _auth_complete(self) -> Self:
+        """With ``TMF_AUTH=jwt`` the issuer, the audience and one source of keys are needed."""
+        if self.auth == "jwt":
+            missing = [
+                name
+                for name, value in (
+                    ("TMF_AUTH_ISSUER", self.auth_issuer),
+                    ("TMF_AUTH_AUDIENCE", self.auth_audience),
+                )
+                if not value
+            ]
+            if bool(self.auth_jwks_url) == bool(self.auth_jwks_file):
+                missing.append("one of TMF_AUTH_JWKS_URL or TMF_AUTH_JWKS_FILE")
+            if missing:
+                raise ValueError(f"TMF_AUTH=jwt needs {', '.join(missing)}")
+        return self
+
+    @property
+    def auth_chosen(self) -> bool:
+        """Whether TMF_AUTH was set at all (off by default is the demo, off by choice is not)."""
+        return "auth" in self.model_fields_set
+
+    @property
+    def trust_actor_headers(self) -> bool:
+        """X-Actor-Id/X-Actor-Roles are believed only in development mode without tokens."""
+        return self.development_mode and self.auth == "off"
+
     def adapters(self) -> dict[str, str]:
         """Port -> adapter name."""
         return {
@@ -80,11 +131,18 @@ class Settings(BaseSettings):
             "provisioning_url": self.provisioning_url,
             "provisioning_timeout": self.provisioning_timeout,
             "provisioning_authorization": self.provisioning_authorization,
+            "provisioning_token_url": self.provisioning_token_url,
+            "provisioning_client_id": self.provisioning_client_id,
+            "provisioning_client_secret": self.provisioning_client_secret,
+            "provisioning_scope": self.provisioning_scope,
         }
 
     def allowed_import_hosts(self) -> set[str]:
         """Hosts an importJob may fetch a file from over HTTP (none by default)."""
         return {h.strip() for h in self.import_allowed_hosts.split(",") if h.strip()}
+
+    def allowed_origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     def describe(self) -> str:
         """One line per setting, with any password in a URL masked."""
@@ -92,6 +150,7 @@ class Settings(BaseSettings):
         for name in ("database_url", "simulator_database_url", "nats_url"):
             if values[name]:
                 values[name] = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", values[name])
-        if values["provisioning_authorization"]:
-            values["provisioning_authorization"] = "***"
+        for secret in ("provisioning_authorization", "provisioning_client_secret"):
+            if values[secret]:
+                values[secret] = "***"
         return "\n".join(f"  {k} = {v}" for k, v in values.items())

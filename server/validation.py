@@ -1,9 +1,11 @@
 """Request validation tweaks: parameter errors that name the parameter, validators built once,
-no NUL characters in JSON bodies."""
+and JSON bodies parsed strictly (no NUL characters, NaN or Infinity, duplicate names, or
+nesting past ``MAX_DEPTH``)."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -52,22 +54,68 @@ class NamingParameterValidator(ParameterValidator):  # type: ignore[misc]
         return None
 
 
+# Deepest nesting of arrays and objects a body may have: a bundle of bundles of options is
+# well under it, and every schema check and rule that walks a body stays far from Python's
+# recursion limit.
+MAX_DEPTH = 64
+
+
 class TextSafeJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
-    """Connexion's JSON body validator that also refuses the NUL character (U+0000) in any
-    string or name: no store keeps it (PostgreSQL refuses it in text and JSONB), so it is the
-    client's error, a 400, on every back end alike."""
+    """Connexion's JSON body validator, parsing strictly: a NUL character (U+0000) in a string
+    or name (no store keeps it; PostgreSQL refuses it in text and JSONB), ``NaN``/``Infinity``
+    (not JSON, and no price or quantity), a name given twice in one object (which one counts
+    would depend on the parser) or nesting deeper than ``MAX_DEPTH``: each the client's error,
+    a 400, on every back end alike."""
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Any) -> Any:
         text = b"".join([message async for message in stream]).decode(self._encoding)
         if not text:
             return None
-        try:
-            body = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise BadRequestProblem(detail=str(error)) from None
+        body = parse_strict(text)
         if "\\u0000" in text and (where := nul_at(body, "")) is not None:
             raise BadRequestProblem(detail=f"{where or '(body)'}: text may not hold U+0000 (NUL)")
         return body
+
+
+def _no_constant(name: str) -> Any:
+    raise BadRequestProblem(detail=f"{name} is not a JSON number")
+
+
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        twice = next(name for name, n in Counter(k for k, _ in pairs).items() if n > 1)
+        raise BadRequestProblem(detail=f"the name {twice!r} is given twice in one object")
+    return found
+
+
+def parse_strict(text: str) -> Any:
+    """JSON text to a value, refusing what ``TextSafeJSONBodyValidator`` says (400)."""
+    try:
+        body = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_names)
+    except json.JSONDecodeError as error:
+        raise BadRequestProblem(detail=str(error)) from None
+    except RecursionError:
+        raise BadRequestProblem(detail=f"the body is nested deeper than {MAX_DEPTH}") from None
+    if depth_exceeds(body, MAX_DEPTH):
+        raise BadRequestProblem(detail=f"the body is nested deeper than {MAX_DEPTH}")
+    return body
+
+
+def depth_exceeds(node: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` deep (without recursion)."""
+    level: list[Any] = [node]
+    for _ in range(limit):
+        level = [
+            child
+            for parent in level
+            if isinstance(parent, dict | list)
+            for child in (parent.values() if isinstance(parent, dict) else parent)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return bool(level)
 
 
 def nul_at(node: Any, path: str) -> str | None:

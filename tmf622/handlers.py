@@ -14,6 +14,7 @@ from core.ordering.model import CancelRequest, ProductOrder
 from core.ordering.service import OrderingService
 from core.ordering.support import UseCases
 from core.query import project
+from core.requests import RequestContext
 from server import http
 from tmf622 import BASE_PATH
 
@@ -24,9 +25,12 @@ T = TypeVar("T", ProductOrder, CancelRequest)
 class _Handlers(Generic[T]):
     """list and retrieve, shared by both resources; ``_out`` renders one as TMF JSON."""
 
-    def __init__(self, service: UseCases[T], public_base_url: str | None) -> None:
+    def __init__(
+        self, service: UseCases[T], public_base_url: str | None, trust_actor_headers: bool = False
+    ) -> None:
         self.service: UseCases[T] = service
         self.public_base_url = public_base_url
+        self.trust_actor_headers = trust_actor_headers  # believe X-Actor-Id/X-Actor-Roles
         self._required = functools.partial(service.schemas.required, service.schema)
 
     def resolve(self, operation_id: str) -> Callable[..., Response] | None:
@@ -41,8 +45,11 @@ class _Handlers(Generic[T]):
     def _base(self) -> str:
         return http.base_url(self.public_base_url, BASE_PATH)
 
+    def _ctx(self) -> RequestContext:
+        return http.context(self.public_base_url, BASE_PATH, self.trust_actor_headers)
+
     def list(self, kind: str, **_: Any) -> Response:
-        page = self.service.get_all(http.query_pairs())
+        page = self.service.get_all(http.query_pairs(), self._ctx())
         base = self._base()  # once per page, not per resource
         body = [project(self._out(r, base), page.query.fields, self._required) for r in page.items]
         status, headers = http.list_headers(page.total, len(body))
@@ -51,7 +58,7 @@ class _Handlers(Generic[T]):
     def retrieve(self, kind: str, id: str, **_: Any) -> Response:
         fields = [(k, v) for k, v in http.query_pairs() if k == "fields"]
         query = self.service.list_query(fields)  # a bad projection is a 400 before any read
-        found = self.service.get(id)
+        found = self.service.get(id, self._ctx())
         document = project(self._out(found, self._base()), query.fields, self._required)
         return http.json_response(document, 200, self._headers(found))
 
@@ -60,11 +67,13 @@ class OrderHandlers(_Handlers[ProductOrder]):
     """productOrder: list, create, retrieve, patch, delete."""
 
     def __init__(
-        self, service: OrderingService, public_base_url: str | None, development_mode: bool = False
+        self,
+        service: OrderingService,
+        public_base_url: str | None,
+        trust_actor_headers: bool = False,
     ) -> None:
-        super().__init__(service, public_base_url)
+        super().__init__(service, public_base_url, trust_actor_headers)
         self.orders = service
-        self.development_mode = development_mode  # believe X-Actor-Id/X-Actor-Roles
 
     def _out(self, order: ProductOrder, base: str) -> dict[str, Any]:
         document = dict(order.document)
@@ -77,14 +86,14 @@ class OrderHandlers(_Handlers[ProductOrder]):
         return {"ETag": order.etag}
 
     def create(self, kind: str, body: Any = None, **_: Any) -> Response:
-        ctx = http.context(self.public_base_url, BASE_PATH, self.development_mode)
+        ctx = self._ctx()
         key = request.headers.get("idempotency-key")
         order, _new = self.orders.place(body, ctx, key, schema_checked=True)
         document = self._out(order, self._base())
         return http.json_response(document, 201, {"Location": document["href"], "ETag": order.etag})
 
     def patch(self, kind: str, id: str, body: Any = None, **_: Any) -> Response:
-        ctx = http.context(self.public_base_url, BASE_PATH, self.development_mode)
+        ctx = self._ctx()
         if isinstance(body, dict) and SNAPSHOT in body:  # read-only: never part of a change
             body = {k: v for k, v in body.items() if k != SNAPSHOT}
         order = self.orders.patch(
@@ -93,7 +102,7 @@ class OrderHandlers(_Handlers[ProductOrder]):
         return http.json_response(self._out(order, self._base()), 200, {"ETag": order.etag})
 
     def delete(self, kind: str, id: str, **_: Any) -> Response:
-        ctx = http.context(self.public_base_url, BASE_PATH)
+        ctx = self._ctx()
         self.orders.delete(id, ctx, request.headers.get("if-match"))
         return http.empty_response(204)
 
@@ -115,7 +124,7 @@ class CancelHandlers(_Handlers[CancelRequest]):
         return document
 
     def create(self, kind: str, body: Any = None, **_: Any) -> Response:
-        ctx = http.context(self.public_base_url, BASE_PATH)
+        ctx = self._ctx()
         cancel, _new = self.cancellation.cancel(body, ctx, request.headers.get("idempotency-key"))
         document = self._out(cancel, self._base())
         return http.json_response(document, 201, {"Location": document["href"]})

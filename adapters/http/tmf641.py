@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from adapters.http.oauth import ClientCredentials, ClientCredentialsAuth
 from core.ports import Outcome, OutcomeStatus, TaskRequest
 
 if TYPE_CHECKING:
@@ -34,9 +35,11 @@ class Tmf641Provisioning:
         timeout: float = 10.0,
         authorization: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        credentials: ClientCredentials | None = None,
     ) -> None:
+        """``authorization`` is a static header; ``credentials`` fetch OAuth2 tokens instead."""
         headers = {"Accept": "application/json"}
-        if authorization:
+        if authorization and credentials is None:
             headers["Authorization"] = authorization
         self.client = httpx.Client(
             base_url=base_url.rstrip("/"),
@@ -44,6 +47,7 @@ class Tmf641Provisioning:
             headers=headers,
             follow_redirects=False,
             transport=transport,
+            auth=ClientCredentialsAuth(credentials, timeout) if credentials else None,
         )
 
     def activate(self, request: TaskRequest) -> Outcome:
@@ -147,12 +151,28 @@ def _by_state(order: Any) -> Outcome:
 
 
 def factory(context: AdapterContext) -> Tmf641Provisioning:
-    """From settings: ``TMF_PROVISIONING_URL``, ``_TIMEOUT`` (seconds), ``_AUTHORIZATION``."""
-    url = context.options.get("provisioning_url")
+    """From settings: ``TMF_PROVISIONING_URL``, ``_TIMEOUT`` (seconds), and either a static
+    ``_AUTHORIZATION`` header or OAuth2 client credentials (``_TOKEN_URL``, ``_CLIENT_ID``,
+    ``_CLIENT_SECRET``, ``_SCOPE``)."""
+    options = context.options
+    url = options.get("provisioning_url")
     if not url:
         raise ValueError("the tmf641 provisioning adapter needs TMF_PROVISIONING_URL")
+    credentials = None
+    if options.get("provisioning_token_url"):
+        if not (
+            options.get("provisioning_client_id") and options.get("provisioning_client_secret")
+        ):
+            raise ValueError("TMF_PROVISIONING_TOKEN_URL needs _CLIENT_ID and _CLIENT_SECRET")
+        credentials = ClientCredentials(
+            str(options["provisioning_token_url"]),
+            str(options["provisioning_client_id"]),
+            str(options["provisioning_client_secret"]),
+            str(options["provisioning_scope"]) if options.get("provisioning_scope") else None,
+        )
     return Tmf641Provisioning(
         str(url),
-        float(context.options.get("provisioning_timeout") or 10),
-        context.options.get("provisioning_authorization"),
+        float(options.get("provisioning_timeout") or 10),
+        options.get("provisioning_authorization"),
+        credentials=credentials,
     )

@@ -5,6 +5,7 @@ This is the self-run CI relies on: any finding in either API fails the suite.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import shutil
@@ -19,6 +20,9 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+
+from server.auth.scopes import SCOPES
+from tests.fakes.identity import IdentityProvider
 
 PG_URL = os.environ.get("TMF_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -36,9 +40,34 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """``tmf-adapter serve`` as a user starts it (demo catalog, embedded worker), fresh database."""
-    folder = tmp_path_factory.mktemp("self-run")
+    with serving(request.param, tmp_path_factory.mktemp("self-run"), {}) as root:
+        yield root
+
+
+@pytest.fixture(scope="module")
+def identity() -> Iterator[IdentityProvider]:
+    """The JWKS and token endpoint of the authenticated self-run; its CI client has every scope."""
+    provider = IdentityProvider().start()
+    provider.clients["conformance-ci"] = ("ci-secret", list(SCOPES))
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="module")
+def secured_server(
+    identity: IdentityProvider, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The same server with TMF_AUTH=jwt, trusting ``identity``."""
+    settings = {k: str(v) for k, v in identity.settings().items()}
+    with serving("sqlite", tmp_path_factory.mktemp("self-run-jwt"), settings) as root:
+        yield root
+
+
+@contextlib.contextmanager
+def serving(backend: str, folder: pathlib.Path, settings: dict[str, str]) -> Iterator[str]:
+    """A server process on a fresh database of `backend`, with `settings` in its environment."""
     schema = ""
-    if request.param == "sqlite":
+    if backend == "sqlite":
         url = f"sqlite:///{folder}/tmf.db"
     else:
         schema = f"c_{uuid.uuid4().hex[:10]}"
@@ -47,7 +76,7 @@ def server(
             connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
         url = f"{PG_URL}?options=-csearch_path%3D{schema}"
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url}
+    env = {**os.environ, "DATABASE_URL": url, **settings}
     log = (folder / "server.log").open("wb")
     process = subprocess.Popen(
         [str(BIN / "tmf-adapter"), "serve", "--port", str(port)],
@@ -74,8 +103,10 @@ def _wait_until_up(root: str, process: subprocess.Popen[bytes], log: pathlib.Pat
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server stopped:\n{log.read_text()}")
-        try:
-            urllib.request.urlopen(f"{root}/tmf-api/productCatalogManagement/v4/catalog", timeout=2)
+        try:  # the document is public with or without authentication
+            urllib.request.urlopen(
+                f"{root}/tmf-api/productCatalogManagement/v4/openapi.json", timeout=2
+            )
             return
         except OSError:
             time.sleep(0.2)
@@ -105,3 +136,29 @@ def test_our_server_passes_every_check(server: str, api: str, tmp_path: pathlib.
         assert "| `tmf_create_returns_resource` | " in text.split("### POST /productOrder")[1]
     if shutil.which("xmllint"):
         subprocess.run(["xmllint", "--noout", str(junit)], check=True)
+
+
+@pytest.mark.parametrize("api", ["tmf620", "tmf622"])
+def test_our_server_with_authentication_passes_every_check(
+    secured_server: str, identity: IdentityProvider, api: str
+) -> None:
+    """tmf-conformance fetches its own token (client credentials) and passes; without one,
+    every call is a 401 and the run fails."""
+    command = [str(BIN / "tmf-conformance"), "run", "--api", api, "--url", secured_server]
+    command += ["--seed", "1", "--token-url", identity.token_url, "--client-id", "conformance-ci"]
+    command += ["--client-secret", "ci-secret", "--scope", " ".join(SCOPES)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASSED" in done.stdout
+    anonymous = [str(BIN / "tmf-conformance"), "run", "--api", api, "--url", secured_server]
+    anonymous += ["--seed", "1", "--max-examples", "2", "--phases", "examples"]
+    refused = subprocess.run(anonymous, capture_output=True, text=True, timeout=600)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+
+
+def test_a_wrong_client_secret_is_a_usage_error(identity: IdentityProvider) -> None:
+    command = [str(BIN / "tmf-conformance"), "run", "--url", "http://127.0.0.1:9"]
+    command += ["--token-url", identity.token_url, "--client-id", "conformance-ci"]
+    command += ["--client-secret", "wrong"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "no token" in done.stderr, done.stderr

@@ -20,6 +20,7 @@ class CatalogEntity:
     document: JsonObject
     row_version: int = 1
     is_current: bool = True
+    changed_by: str | None = None  # who wrote this state (kept with the row; not read back)
 
     @property
     def lifecycle_status(self) -> str | None:

@@ -150,7 +150,9 @@ class CatalogService:
         problems.extend(integrity.check(kind, entity_id, document, None, self._ctx(uow, now)))
         if problems:
             raise InvalidRequest(problems, f"Invalid {kind.name}")
-        entity = CatalogEntity(kind.name, entity_id, document["version"], document)
+        entity = CatalogEntity(
+            kind.name, entity_id, document["version"], document, changed_by=ctx.actor
+        )
         uow.catalog.add(entity)
         self._emit(uow, kind, "Create", document, now, ctx)
         return entity
@@ -193,11 +195,18 @@ class CatalogService:
             raise InvalidRequest(problems, f"Invalid change to {kind.name}")
         if new_version:
             uow.catalog.supersede(current)
-            entity = CatalogEntity(kind.name, entity_id, document["version"], document)
+            entity = CatalogEntity(
+                kind.name, entity_id, document["version"], document, changed_by=ctx.actor
+            )
             uow.catalog.add(entity)
         else:
             entity = CatalogEntity(
-                kind.name, entity_id, document["version"], document, current.row_version + 1
+                kind.name,
+                entity_id,
+                document["version"],
+                document,
+                current.row_version + 1,
+                changed_by=ctx.actor,
             )
             uow.catalog.update(current, entity)
         if new_status != old_status:
@@ -283,6 +292,7 @@ class CatalogService:
                 occurred_at=now,
                 correlation_id=ctx.correlation_id,
                 domain=DOMAIN,
+                actor=ctx.actor,
             )
         )
 

@@ -70,4 +70,6 @@ def to_cloudevent(event: DomainEvent, base_paths: dict[str, str]) -> bytes:
     }
     if event.correlation_id:
         attributes["correlationid"] = event.correlation_id
+    if event.actor:
+        attributes["actor"] = event.actor  # extension: who caused the change
     return bytes(_FORMAT.write(CloudEvent(attributes, event.payload)))

@@ -33,7 +33,9 @@ from core.events.delivery import (
 )
 from core.events.model import DomainEvent
 from core.events.subscription import API_OF_DOMAIN, Subscription
+from core.ordering.model import customer_of
 from core.persistence.database import Database
+from core.persistence.uow import UnitOfWork
 from core.ports import Notification, NotificationResult, NotificationSender
 from core.timeutil import utc_now
 
@@ -96,12 +98,15 @@ class Dispatcher:
             if not events:
                 return 0
             listeners = [(s, s.event_filter()) for s in uow.subscriptions.all()]
+            confined = any(s.party_ids is not None for s, _ in listeners)
+            parties = customers_of(uow, events) if confined else {}
             now = self.now()
             rows: list[dict[str, Any]] = []
             for event in events:
                 api = API_OF_DOMAIN.get(str(event.payload.get("domain")))
+                party = parties.get(event.event_id)
                 for subscription, wanted in listeners:
-                    if subscription.api == api and wanted.matches(event.payload):
+                    if subscription.reaches(api, party) and wanted.matches(event.payload):
                         rows.append(_delivery_row(subscription, event, now))
             uow.deliveries.add_many(rows)
             uow.outbox.mark_sent([e.seq for e in events if e.seq is not None], now)
@@ -239,6 +244,26 @@ class Dispatcher:
         else:
             delivery.status = PENDING
             delivery.due_at = retry_at(now, delivery.attempts, self.settings, self._rng)
+
+
+def customers_of(uow: UnitOfWork, events: list[DomainEvent]) -> dict[str, str | None]:
+    """Event id -> the customer of the order it is about (for partners' subscriptions): from
+    an order's own document, or, for a cancellation request, from the order it names."""
+    found: dict[str, str | None] = {}
+    asked: dict[str, str] = {}  # event id -> order id, read in one statement
+    for event in events:
+        document = (event.payload.get("event") or {}).get(event.resource_kind)
+        if not isinstance(document, dict):
+            continue
+        if event.resource_kind == "productOrder" and document.get("relatedParty"):
+            found[event.event_id] = customer_of(document)
+        elif isinstance(document.get("productOrder"), dict):
+            asked[event.event_id] = str(document["productOrder"].get("id"))
+        else:
+            asked[event.event_id] = event.resource_id
+    customers = uow.orders.customers(sorted(set(asked.values())))
+    found.update({event_id: customers.get(order) for event_id, order in asked.items()})
+    return found
 
 
 def _delivery_row(subscription: Subscription, event: DomainEvent, now: str) -> dict[str, Any]:

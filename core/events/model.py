@@ -26,6 +26,7 @@ class DomainEvent:
     correlation_id: str | None
     payload: dict[str, Any]
     seq: int | None = None  # its place in the outbox, once written
+    actor: str | None = None  # who caused it (the token's actor), when known
 
 
 def event_type(resource_kind: str, change: Change) -> str:
@@ -42,6 +43,7 @@ def resource_event(
     occurred_at: str,
     correlation_id: str | None,
     domain: str,
+    actor: str | None = None,
 ) -> DomainEvent:
     """The event for a change of one resource, with its TMF notification body."""
     name = event_type(resource_kind, change)
@@ -65,4 +67,5 @@ def resource_event(
         occurred_at=occurred_at,
         correlation_id=correlation_id,
         payload={k: v for k, v in payload.items() if v is not None},
+        actor=actor,
     )

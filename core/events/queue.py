@@ -41,23 +41,23 @@ class DeliveryQueue:
             raise NotFound("delivery", delivery_id)
         return found
 
-    def replay(self, delivery_id: str, actor: str, reason: str) -> Delivery:
+    def replay(self, delivery_id: str, actor: str | None, reason: str) -> Delivery:
         """One dead letter back to pending (409 when it is not dead)."""
+        _audited(actor, reason)
         delivery = self.get(delivery_id)
         if delivery.status != DEAD:
             raise Conflict(f"delivery {delivery_id} is {delivery.status}, not dead")
         self._replay([delivery.seq], None, actor, reason)
         return self.get(delivery_id)
 
-    def replay_all(self, subscription_id: str | None, actor: str, reason: str) -> int:
+    def replay_all(self, subscription_id: str | None, actor: str | None, reason: str) -> int:
         """Every dead letter (of one subscriber); they go again in their original order."""
         return self._replay(None, subscription_id, actor, reason)
 
     def _replay(
-        self, seqs: list[int] | None, subscription_id: str | None, actor: str, reason: str
+        self, seqs: list[int] | None, subscription_id: str | None, actor: str | None, reason: str
     ) -> int:
-        if not actor.strip() or not reason.strip():
-            raise InvalidRequest("actor and reason are required")
+        actor = _audited(actor, reason)
         with self.db.uow() as uow:
             count = uow.deliveries.replay(
                 self.now(), seqs, subscription_id, f"replayed by {actor}: {reason}"
@@ -65,3 +65,11 @@ class DeliveryQueue:
             uow.commit()
         log.info("%s replayed %s delivery(ies): %s", actor, count, reason)
         return count
+
+
+def _audited(actor: str | None, reason: str) -> str:
+    """The actor of a manual action, which needs one and a reason (400 otherwise)."""
+    if not (actor or "").strip() or not reason.strip():
+        raise InvalidRequest("actor and reason are required")
+    assert actor is not None
+    return actor

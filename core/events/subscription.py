@@ -12,6 +12,8 @@ API_OF_DOMAIN = {
     "productCatalogManagement": "tmf620",
     "productOrderingManagement": "tmf622",
 }
+# APIs whose events are about one customer's resources: a partner is sent only its customers'.
+CONFINED_APIS = frozenset({"tmf622"})
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,16 @@ class Subscription:
     query: str | None
     secret: str | None
     created_at: str
+    owner: str | None = None  # the actor that registered it (authenticated callers)
+    party_ids: frozenset[str] | None = None  # a partner's: only events of these customers
+
+    def reaches(self, api: str | None, party_id: str | None) -> bool:
+        """Whether an event of ``api`` about customer ``party_id`` may be sent to it."""
+        if self.api != api:
+            return False
+        if self.party_ids is None or api not in CONFINED_APIS:
+            return True
+        return party_id is not None and party_id in self.party_ids
 
     def document(self) -> dict[str, Any]:
         """The TMF ``EventSubscription`` (the secret is never shown back)."""
@@ -39,6 +51,8 @@ class Subscription:
             "api": self.api,
             "signed": self.secret is not None,
             "createdAt": self.created_at,
+            **({"owner": self.owner} if self.owner else {}),
+            **({"partyIds": sorted(self.party_ids)} if self.party_ids is not None else {}),
         }
 
     def event_filter(self) -> EventFilter:

@@ -30,8 +30,14 @@ class CancellationService(UseCases[CancelRequest]):
     def load(self, uow: UnitOfWork, resource_id: str) -> CancelRequest | None:
         return uow.cancels.get(resource_id)
 
-    def find(self, uow: UnitOfWork, query: Query) -> tuple[list[CancelRequest], int]:
-        return uow.cancels.list(query)
+    def find(
+        self, uow: UnitOfWork, query: Query, parties: frozenset[str] | None = None
+    ) -> tuple[list[CancelRequest], int]:
+        return uow.cancels.list(query, parties)
+
+    def party_of(self, uow: UnitOfWork, resource: CancelRequest) -> str | None:
+        order = uow.orders.get(resource.order_id)
+        return order.customer_id if order is not None else None
 
     def cancel(
         self, body: JsonObject, ctx: RequestContext, idempotency_key: str | None = None
@@ -40,7 +46,7 @@ class CancellationService(UseCases[CancelRequest]):
         compensation while it runs; a final order, or one past the point of no return, ends the
         request in terminatedWithError with the reason in ``stateReason``.
         """
-        earlier = self.replay(idempotency_key, body)
+        earlier = self.replay(idempotency_key, body, ctx)
         if earlier is not None:
             return earlier, False
         document = copy.deepcopy(body)
@@ -56,7 +62,7 @@ class CancellationService(UseCases[CancelRequest]):
             raise InvalidRequest(problems, "Invalid cancellation request")
         with self.db.uow() as uow:
             order = uow.orders.lock(order_id)
-            if order is None:
+            if order is None or not ctx.sees_party(order.customer_id):
                 raise InvalidRequest(f"productOrder {order_id!r} does not exist", "Unknown order")
             if any(c.state in states.CANCEL_OPEN for c in uow.cancels.of_order(order_id)):
                 raise Conflict(
@@ -72,7 +78,9 @@ class CancellationService(UseCases[CancelRequest]):
             self._carry_out(uow, request, order, now, ctx)
             request = uow.cancels.get(cancel_id) or request  # compensation may have finished it
             if idempotency_key is not None:
-                uow.idempotency.add(KIND, idempotency_key, request_hash(body), cancel_id, now)
+                uow.idempotency.add(
+                    self.key_scope(ctx), idempotency_key, request_hash(body), cancel_id, now
+                )
             uow.commit()
         return request, True
 

@@ -9,11 +9,11 @@ from typing import Any
 from core.approval.assessment import Assessment, assess, open_case, repriced
 from core.approval.store import PolicyInForce
 from core.catalog.patching import apply_patch, identity_sent
-from core.errors import Conflict, InvalidRequest, NotFound
+from core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from core.ordering import states
 from core.ordering.capture import Capture, capture, load_context
 from core.ordering.items import OrderItem, read_items, structural_problems
-from core.ordering.model import JsonObject, ProductOrder, Stamp, TimelineEntry
+from core.ordering.model import JsonObject, ProductOrder, Stamp, TimelineEntry, customer_of
 from core.ordering.patching import PRICES, patch_problems, reprice_needed
 from core.ordering.support import UseCases, href, request_hash
 from core.persistence.uow import UnitOfWork
@@ -44,8 +44,13 @@ class OrderingService(UseCases[ProductOrder]):
     def load(self, uow: UnitOfWork, resource_id: str) -> ProductOrder | None:
         return uow.orders.get(resource_id)
 
-    def find(self, uow: UnitOfWork, query: Query) -> tuple[list[ProductOrder], int]:
-        return uow.orders.list(query)
+    def find(
+        self, uow: UnitOfWork, query: Query, parties: frozenset[str] | None = None
+    ) -> tuple[list[ProductOrder], int]:
+        return uow.orders.list(query, parties)
+
+    def party_of(self, uow: UnitOfWork, resource: ProductOrder) -> str | None:
+        return resource.customer_id
 
     def timeline(self, order_id: str) -> list[TimelineEntry]:
         with self.db.uow(write=False) as uow:
@@ -66,9 +71,16 @@ class OrderingService(UseCases[ProductOrder]):
         API layer does, per request), so only timestamps are normalized here. Returns the
         order and whether it is new (False: replayed by its Idempotency-Key).
         """
-        earlier = self.replay(idempotency_key, body)
+        earlier = self.replay(idempotency_key, body, ctx)
         if earlier is not None:
             return earlier, False
+        customer = customer_of(body)
+        if not ctx.sees_party(customer):
+            allowed = ", ".join(sorted(ctx.party_ids or ()))
+            raise Forbidden(
+                f"this caller may order only for its customers ({allowed}), not for {customer!r}",
+                "Customer not allowed",
+            )
         document = copy.deepcopy(body)
         problems = identity_sent(body, SERVER_SET)
         items = read_items(document)
@@ -99,7 +111,9 @@ class OrderingService(UseCases[ProductOrder]):
             uow.orders.add(order, now)
             uow.timeline.add(order.timeline)
             if idempotency_key is not None:
-                uow.idempotency.add(KIND, idempotency_key, request_hash(body), order_id, now)
+                uow.idempotency.add(
+                    self.key_scope(ctx), idempotency_key, request_hash(body), order_id, now
+                )
             self.emit(uow, KIND, "Create", order.document, now, ctx)
             if assessment is not None and assessment.needed:
                 open_case(uow, self.ids.new_id, order, assessment, ctx, now)
@@ -137,7 +151,7 @@ class OrderingService(UseCases[ProductOrder]):
     ) -> ProductOrder:
         """Change what the order's state allows; items of an order not yet started re-price."""
         with self.db.uow() as uow:
-            current = self._current(uow, order_id, if_match)
+            current = self._current(uow, order_id, if_match, ctx)
             document = apply_patch(current.document, patch, patch_format)
             if document == current.document:
                 return current
@@ -174,7 +188,7 @@ class OrderingService(UseCases[ProductOrder]):
     def delete(self, order_id: str, ctx: RequestContext, if_match: str | None = None) -> None:
         """Delete a final or never-started order, with its timeline, cancellations and tasks."""
         with self.db.uow() as uow:
-            order = self._current(uow, order_id, if_match)
+            order = self._current(uow, order_id, if_match, ctx)
             if order.state not in states.ORDER_FINAL | states.NOT_STARTED:
                 raise Conflict(
                     f"productOrder {order_id!r} is {order.state}; only orders not yet started "
@@ -239,8 +253,10 @@ class OrderingService(UseCases[ProductOrder]):
             item.document["state"] = kept[item.id]
         return priced
 
-    def _current(self, uow: UnitOfWork, order_id: str, if_match: str | None) -> ProductOrder:
-        order = uow.orders.get(order_id)
+    def _current(
+        self, uow: UnitOfWork, order_id: str, if_match: str | None, ctx: RequestContext
+    ) -> ProductOrder:
+        order = self.visible(uow, order_id, ctx)
         if order is None:
             raise NotFound(KIND, order_id)
         require_match(if_match, order.etag, f"productOrder {order_id!r}")

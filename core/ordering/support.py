@@ -75,12 +75,26 @@ class UseCases(Generic[T]):
     def load(self, uow: UnitOfWork, resource_id: str) -> T | None:
         raise NotImplementedError
 
-    def find(self, uow: UnitOfWork, query: Query) -> tuple[list[T], int]:
+    def find(
+        self, uow: UnitOfWork, query: Query, parties: frozenset[str] | None = None
+    ) -> tuple[list[T], int]:
+        """One page of matches, only of orders for ``parties`` when given."""
         raise NotImplementedError
 
-    def get(self, resource_id: str) -> T:
+    def party_of(self, uow: UnitOfWork, resource: T) -> str | None:
+        """The customer a resource is for: what decides whether a partner may see it."""
+        raise NotImplementedError
+
+    def visible(self, uow: UnitOfWork, resource_id: str, ctx: RequestContext | None) -> T | None:
+        """The resource if it exists for the caller: a partner's view holds only its customers'."""
+        found = self.load(uow, resource_id)
+        if found is None or ctx is None or ctx.party_ids is None:
+            return found
+        return found if ctx.sees_party(self.party_of(uow, found)) else None
+
+    def get(self, resource_id: str, ctx: RequestContext | None = None) -> T:
         with self.db.uow(write=False) as uow:
-            found = self.load(uow, resource_id)
+            found = self.visible(uow, resource_id, ctx)
         if found is None:
             raise NotFound(self.kind, resource_id)
         return found
@@ -89,10 +103,13 @@ class UseCases(Generic[T]):
         """Parse TMF630 parameters against the resource's schema (400 on any mistake)."""
         return parse_query(params, self.schemas, self.schema)
 
-    def get_all(self, params: Iterable[tuple[str, str]]) -> Page[T]:
+    def get_all(
+        self, params: Iterable[tuple[str, str]], ctx: RequestContext | None = None
+    ) -> Page[T]:
         query = self.list_query(params)
+        parties = ctx.party_ids if ctx is not None else None
         with self.db.uow(write=False, snapshot=True) as uow:
-            items, total = self.find(uow, query)
+            items, total = self.find(uow, query, parties)
         return Page(items, total, query)
 
     def emit(
@@ -105,17 +122,26 @@ class UseCases(Generic[T]):
         ctx: RequestContext,
     ) -> None:
         uow.outbox.add(
-            ordering_event(kind, change, document, self.ids.new_id(), now, ctx.correlation_id)
+            ordering_event(
+                kind, change, document, self.ids.new_id(), now, ctx.correlation_id, ctx.actor
+            )
         )
 
-    def replay(self, key: str | None, body: Any) -> T | None:
+    def key_scope(self, ctx: RequestContext) -> str:
+        """Where an Idempotency-Key is unique: per resource kind, and per partner for a partner
+        (one partner's keys neither collide with nor reveal another's)."""
+        if ctx.party_ids is None:
+            return self.kind
+        return f"{self.kind}@{sha256_of(ctx.actor)[:16]}"
+
+    def replay(self, key: str | None, body: Any, ctx: RequestContext) -> T | None:
         """What an earlier request with this Idempotency-Key created, if it sent the same body.
 
         The same key with another body is a 409; a key whose resource is gone is a 409 too.
         """
         if key is None:
             return None
-        scope = self.kind
+        scope = self.key_scope(ctx)
         with self.db.uow(write=False) as uow:
             stored = uow.idempotency.get(scope, key)
             if stored is None:
@@ -142,6 +168,7 @@ def ordering_event(
     event_id: str,
     now: str,
     correlation_id: str | None,
+    actor: str | None = None,
 ) -> DomainEvent:
     """The TMF622 event of a change to an order or a cancellation request."""
     return resource_event(
@@ -152,6 +179,7 @@ def ordering_event(
         occurred_at=now,
         correlation_id=correlation_id,
         domain=DOMAIN,
+        actor=actor,
     )
 
 

@@ -29,7 +29,14 @@ def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
 
 def _subscription(row: Any) -> Subscription:
     return Subscription(
-        row.subscription_id, row.api, row.callback, row.query, row.secret, row.created_at
+        row.subscription_id,
+        row.api,
+        row.callback,
+        row.query,
+        row.secret,
+        row.created_at,
+        row.owner,
+        None if row.party_ids is None else frozenset(row.party_ids),
     )
 
 
@@ -64,6 +71,10 @@ class SubscriptionRepository:
                 query=subscription.query,
                 secret=subscription.secret,
                 created_at=subscription.created_at,
+                owner=subscription.owner,
+                party_ids=None
+                if subscription.party_ids is None
+                else sorted(subscription.party_ids),
             )
         )
 

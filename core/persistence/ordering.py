@@ -149,6 +149,15 @@ class OrderRepository:
         value: dict[str, Any] | None = found.scalar_one_or_none()
         return value
 
+    def customers(self, order_ids: list[str]) -> dict[str, str | None]:
+        """Order id -> its customer's party id (None for an order that names none)."""
+        if not order_ids:
+            return {}
+        rows = self._db.execute(
+            sa.select(_O.c.order_id, _O.c.customer_key).where(_O.c.order_id.in_(order_ids))
+        )
+        return {r.order_id: r.customer_key or None for r in rows}
+
     def snapshots(self, order_ids: list[str]) -> dict[str, dict[str, Any] | None]:
         """The price snapshots of several orders in one statement."""
         if not order_ids:
@@ -195,8 +204,12 @@ class OrderRepository:
         if result.rowcount != 1:
             raise Conflict(f"productOrder {order.id!r} was changed by another request; retry")
 
-    def list(self, query: Query) -> tuple[list[ProductOrder], int]:
-        rows, total = list_page(self._db, _O, self._compiler, query)
+    def list(
+        self, query: Query, parties: frozenset[str] | None = None
+    ) -> tuple[list[ProductOrder], int]:
+        """A page of orders, only those for ``parties`` when given (a partner's view)."""
+        where = () if parties is None else (_O.c.customer_key.in_(sorted(parties)),)
+        rows, total = list_page(self._db, _O, self._compiler, query, where)
         return [_order(r) for r in rows], total
 
     def count_by_state(self) -> dict[str, int]:
@@ -319,8 +332,15 @@ class CancelRepository:
     def delete_of_order(self, order_id: str) -> None:
         self._db.execute(sa.delete(_C).where(_C.c.order_id == order_id))
 
-    def list(self, query: Query) -> tuple[list[CancelRequest], int]:
-        rows, total = list_page(self._db, _C, self._compiler, query)
+    def list(
+        self, query: Query, parties: frozenset[str] | None = None
+    ) -> tuple[list[CancelRequest], int]:
+        """A page of requests, only those on orders for ``parties`` when given."""
+        where: tuple[Any, ...] = ()
+        if parties is not None:
+            theirs = sa.select(_O.c.order_id).where(_O.c.customer_key.in_(sorted(parties)))
+            where = (_C.c.order_id.in_(theirs),)
+        rows, total = list_page(self._db, _C, self._compiler, query, where)
         return [_cancel(r) for r in rows], total
 
 

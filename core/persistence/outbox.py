@@ -26,6 +26,7 @@ def _event(row: Any) -> DomainEvent:
         correlation_id=row.correlation_id,
         payload=row.payload,
         seq=row.seq,
+        actor=row.actor,
     )
 
 
@@ -52,6 +53,7 @@ class OutboxRepository:
                     "resource_id": event.resource_id,
                     "occurred_at": event.occurred_at,
                     "correlation_id": event.correlation_id,
+                    "actor": event.actor,
                     "payload": event.payload,
                 }
                 for event in events

@@ -68,6 +68,7 @@ def _row_values(entity: CatalogEntity) -> dict[str, Any]:
         "valid_to": end,
         "row_version": entity.row_version,
         "document": entity.document,
+        "changed_by": entity.changed_by,
     }
 
 

@@ -27,6 +27,7 @@ catalog_entity = sa.Table(
     sa.Column("valid_to", sa.String(24)),
     sa.Column("row_version", sa.Integer, nullable=False),
     sa.Column("document", Document, nullable=False),
+    sa.Column("changed_by", sa.String(255)),  # the actor of the write that made this row
     sa.PrimaryKeyConstraint("kind", "entity_id", "version"),
     sa.Index("ix_catalog_entity_current", "kind", "is_current", "entity_id"),
     sa.Index("ix_catalog_entity_order", "kind", "is_current", "seq"),
@@ -52,6 +53,7 @@ outbox = sa.Table(
     sa.Column("resource_id", sa.String(64), nullable=False),
     sa.Column("occurred_at", sa.String(24), nullable=False),
     sa.Column("correlation_id", sa.String(128)),
+    sa.Column("actor", sa.String(255)),  # who caused it, when the caller was authenticated
     sa.Column("payload", Document, nullable=False),
     # When the dispatcher turned the event into deliveries to hub subscribers.
     sa.Column("sent_at", sa.String(24)),
@@ -232,6 +234,9 @@ event_subscription = sa.Table(
     sa.Column("query", sa.Text),
     sa.Column("secret", sa.Text),
     sa.Column("created_at", sa.String(24), nullable=False),
+    sa.Column("owner", sa.String(255)),  # the actor that registered it, when authenticated
+    # A partner's subscription: the customers whose events it is sent (NULL: every event).
+    sa.Column("party_ids", Document),
 )
 
 event_delivery = sa.Table(

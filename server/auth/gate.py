@@ -1,0 +1,79 @@
+"""The authentication gate: every request but the public pages shows a valid bearer token
+carrying the scope of the operation it calls, or it is answered 401/403 here."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+
+from server.auth.scopes import PUBLIC, ScopeMap
+from server.auth.tokens import InvalidToken, Principal, TokenVerifier, UnknownKey
+from server.guard import ASGIApp, Receive, Scope, Send, send_error
+
+PRINCIPAL = "tmf.principal"  # where the request's principal is kept in the ASGI scope
+
+
+class AuthGate:
+    """ASGI middleware: verifies the token, checks the scope, keeps the principal."""
+
+    def __init__(self, app: ASGIApp, verifier: TokenVerifier, scopes: ScopeMap) -> None:
+        self.app = app
+        self.verifier = verifier
+        self.scopes = scopes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        needed = self.scopes.required(scope["method"], scope["path"])
+        if needed == PUBLIC:
+            await self.app(scope, receive, send)
+            return
+        try:
+            principal = await self._principal(scope)
+        except InvalidToken as error:
+            await send_error(
+                send,
+                401,
+                "unauthorized",
+                str(error),
+                {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{error}"'},
+            )
+            return
+        refusal = self._refusal(principal, needed, scope["path"])
+        if refusal is not None:
+            await send_error(
+                send,
+                403,
+                "forbidden",
+                refusal,
+                {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{needed}"'},
+            )
+            return
+        scope[PRINCIPAL] = principal
+        await self.app(scope, receive, send)
+
+    async def _principal(self, scope: Scope) -> Principal:
+        token = bearer_token(scope)
+        try:
+            return self.verifier.verify(token, fetch=False)
+        except UnknownKey:  # fetching the key set is I/O: off the event loop
+            return await run_in_threadpool(self.verifier.verify, token)
+
+    @staticmethod
+    def _refusal(principal: Principal, needed: str | None, path: str) -> str | None:
+        """Why a valid token may not call this (None: it may)."""
+        if needed is not None and needed not in principal.scopes:
+            return f"this operation needs the scope {needed!r}"
+        if principal.party_ids is not None and path.startswith("/admin/"):
+            return "a partner token (one naming its customers) does not reach the admin API"
+        return None
+
+
+def bearer_token(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = str(value.decode("latin-1")).partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+            raise InvalidToken("Authorization must be 'Bearer <token>'")
+    raise InvalidToken("a bearer token is required")
