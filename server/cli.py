@@ -19,9 +19,9 @@ from core.inventory import seeding as inventory_seeding
 from core.persistence import migrate as migrations
 from core.query import Query
 from core.requests import RequestContext
+from server import authcli
 from server.app import Container, build_container, event_loops
 from server.background import BackgroundLoop
-from server.devcli import dev_cli
 from server.settings import Settings
 from tmf620 import BASE_PATH
 from tmf622 import BASE_PATH as ORDERING_PATH
@@ -188,7 +188,7 @@ def _step(orchestrator: Orchestrator) -> Callable[[], bool]:
     return lambda: orchestrator.run_once() > 0
 
 
-cli.add_typer(dev_cli, name="dev")
+authcli.register(cli)
 fallout_cli = typer.Typer(no_args_is_help=True, help="The repair queue: tasks on hold.")
 cli.add_typer(fallout_cli, name="fallout")
 

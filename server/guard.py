@@ -109,11 +109,9 @@ class RequestGuard:
 
         async def secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    h for h in message.get("headers", []) if h[0].lower() != b"cache-control"
-                ]
-                if not self.no_store:
-                    headers = list(message.get("headers", []))
+                headers = list(message.get("headers", []))
+                if self.no_store:
+                    headers = [h for h in headers if h[0].lower() != b"cache-control"]
                 message["headers"] = [*headers, *extra]
             await send(message)
 

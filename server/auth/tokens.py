@@ -8,6 +8,7 @@ import logging
 import pathlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -133,6 +134,7 @@ class KeySet:
         self._keys: dict[str | None, SigningKey] = {}
         self._fetched_at: float | None = None
         self._lock = threading.Lock()
+        self.generation = 0  # changes whenever the keys held change
 
     def cached(self, kid: str | None) -> SigningKey | None:
         if kid is None and len(self._keys) == 1:
@@ -164,11 +166,21 @@ class KeySet:
                     "JWKS fetch failed; keeping the %d keys held: %s", len(self._keys), error
                 )
                 return
-            self._keys = keys
+            if keys != self._keys:
+                self._keys = keys
+                self.generation += 1
+
+
+VERIFIED_CACHE = 4096  # tokens whose check is remembered (a signature check costs ~0.3 ms)
 
 
 class TokenVerifier:
-    """Checks signature, algorithm, issuer, audience and times; names the principal."""
+    """Checks signature, algorithm, issuer, audience and times; names the principal.
+
+    A token that passed is remembered until it expires (or the provider's keys change), so a
+    client sending the same token again is not checked again: the claims cannot change
+    without changing the token.
+    """
 
     def __init__(
         self,
@@ -177,16 +189,41 @@ class TokenVerifier:
         audience: str,
         names: ClaimNames | None = None,
         leeway_seconds: float = 30,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self.names = names or ClaimNames()
         self.leeway = leeway_seconds
+        self.clock = clock
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._generation = keys.generation
+        self._lock = threading.Lock()
 
     def verify(self, token: str, fetch: bool = True) -> Principal:
         """The principal of a valid token; ``InvalidToken`` otherwise. With ``fetch`` False an
         unknown key raises ``UnknownKey`` instead of fetching the key set (no I/O)."""
+        with self._lock:
+            if self._generation != self.keys.generation:
+                self._verified.clear()
+                self._generation = self.keys.generation
+            known = self._verified.get(token)
+            if known is not None:
+                principal, expires = known
+                if self.clock() <= expires + self.leeway:
+                    self._verified.move_to_end(token)
+                    return principal
+                del self._verified[token]
+        principal, expires = self._check(token, fetch)
+        with self._lock:
+            self._verified[token] = (principal, expires)
+            while len(self._verified) > VERIFIED_CACHE:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _check(self, token: str, fetch: bool) -> tuple[Principal, float]:
+        """The full check: the principal and when the token expires."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -229,4 +266,4 @@ class TokenVerifier:
             raise InvalidToken("the token's signature does not verify") from None
         except jwt.PyJWTError as error:
             raise InvalidToken(f"the token is not valid: {type(error).__name__}") from None
-        return principal_of(claims, self.names)
+        return principal_of(claims, self.names), float(claims["exp"])

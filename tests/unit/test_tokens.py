@@ -1,13 +1,15 @@
-"""The key set's fetch discipline, on a clock the test moves."""
+"""The key set's fetch discipline (on a clock the test moves) and the verifier's memory of
+tokens it has checked."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
-from server.auth.devkeys import SigningKey
-from server.auth.tokens import KeySet
+from server.auth.devkeys import SigningKey, claims
+from server.auth.tokens import InvalidToken, KeySet, TokenVerifier
 
 
 class Provider:
@@ -66,3 +68,31 @@ def test_keys_that_cannot_sign_are_left_out(provider: Provider) -> None:
     keys.refresh()
     assert keys.cached("hmac") is None and keys.cached("enc") is None
     assert keys.cached("a") is not None
+
+
+def verifier(provider: Provider, leeway: float = 0) -> TokenVerifier:
+    keys = KeySet(provider, refetch_seconds=0)
+    keys.refresh()
+    return TokenVerifier(keys, "https://idp", "tmf", leeway_seconds=leeway)
+
+
+def test_a_remembered_token_still_expires(provider: Provider) -> None:
+    check = verifier(provider)
+    token = provider.keys[0].mint(
+        claims("sam", ["tmf620:read"], issuer="https://idp", audience="tmf", lifetime_seconds=1)
+    )
+    assert check.verify(token).actor == "sam"
+    assert check.verify(token).actor == "sam"  # remembered
+    time.sleep(2.1)
+    with pytest.raises(InvalidToken, match="expired"):
+        check.verify(token)
+
+
+def test_a_key_withdrawn_by_the_provider_ends_the_tokens_it_signed(provider: Provider) -> None:
+    check = verifier(provider)
+    token = provider.keys[0].mint(claims("sam", [], issuer="https://idp", audience="tmf"))
+    assert check.verify(token).actor == "sam"
+    provider.keys = [SigningKey.generate("ES256", kid="b")]
+    check.keys.refresh()
+    with pytest.raises(InvalidToken, match="not known"):
+        check.verify(token)

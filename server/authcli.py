@@ -1,5 +1,6 @@
-"""``tmf-adapter dev``: a local signing key and tokens from it, to try TMF_AUTH=jwt without an
-identity provider. Development only: whoever holds the key can mint any token."""
+"""Commands about authentication: ``tmf-adapter scopes`` (which scope each operation needs)
+and ``tmf-adapter dev``: a local signing key and tokens from it, to try TMF_AUTH=jwt without
+an identity provider (development only: whoever holds the key can mint any token)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import pathlib
 
 import typer
 
+import openapi
 from server.auth import devkeys
 from server.auth.devkeys import SigningKey
+from server.auth.scopes import operations
 
 dev_cli = typer.Typer(no_args_is_help=True, help="Development only: local keys and test tokens.")
 
@@ -51,3 +54,26 @@ def token(
         lifetime_seconds=lifetime,
     )
     typer.echo(SigningKey.load(folder).mint(claims))
+
+
+def scopes(
+    markdown: bool = typer.Option(False, help="A Markdown table instead of tab-separated lines."),
+) -> None:
+    """Every operation of the served documents with the scope a token needs for it."""
+    from server.app import APIS
+
+    found = list(operations({api: openapi.load(api) for api in APIS}))
+    if markdown:
+        typer.echo("| method | path | operation | scope |\n| --- | --- | --- | --- |")
+    for op in found:
+        scope = op.scope or "(none: public)"
+        if markdown:
+            typer.echo(f"| {op.method} | `{op.path}` | {op.operation_id or ''} | `{scope}` |")
+        else:
+            typer.echo(f"{op.method}\t{op.path}\t{op.operation_id or ''}\t{scope}")
+
+
+def register(cli: typer.Typer) -> None:
+    """Add these commands to the ``tmf-adapter`` command line."""
+    cli.command("scopes")(scopes)
+    cli.add_typer(dev_cli, name="dev")
