@@ -5,6 +5,7 @@ nesting past ``MAX_DEPTH``)."""
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -89,12 +90,26 @@ def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 reads as infinity
+        raise BadRequestProblem(detail=f"{text[:40]} is out of the range of a JSON number")
+    return value
+
+
 def parse_strict(text: str) -> Any:
     """JSON text to a value, refusing what ``TextSafeJSONBodyValidator`` says (400)."""
     try:
-        body = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_names)
+        body = json.loads(
+            text,
+            parse_constant=_no_constant,
+            parse_float=_finite,
+            object_pairs_hook=_unique_names,
+        )
     except json.JSONDecodeError as error:
         raise BadRequestProblem(detail=str(error)) from None
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise BadRequestProblem(detail=f"a number is too long: {error}") from None
     except RecursionError:
         raise BadRequestProblem(detail=f"the body is nested deeper than {MAX_DEPTH}") from None
     if depth_exceeds(body, MAX_DEPTH):

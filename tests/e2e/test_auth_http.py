@@ -141,19 +141,27 @@ def _forged(idp: IdentityProvider) -> dict[str, str]:
         "no exp": idp.token(scopes=EVERY_SCOPE, exp=None),
         "no subject": idp.token(scopes=EVERY_SCOPE, sub=None),
         "not a JWT": "not-a-token",
+        "kid not a string": _unsigned({"alg": "RS256", "kid": ["a", "b"]}, claims),
     }
+
+
+def _part(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def _hmac_signed(claims: dict, secret: bytes, kid: str) -> str:  # type: ignore[type-arg]
     """The classic confusion attack: HS256 keyed with the public key (PyJWT refuses to make it)."""
-
-    def part(raw: bytes) -> str:
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-    head = part(json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}).encode())
-    body = part(json.dumps(claims).encode())
+    head = _part(json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}).encode())
+    body = _part(json.dumps(claims).encode())
     mac = hmac.new(secret, f"{head}.{body}".encode(), hashlib.sha256).digest()
-    return f"{head}.{body}.{part(mac)}"
+    return f"{head}.{body}.{_part(mac)}"
+
+
+def _unsigned(header: dict, claims: dict) -> str:  # type: ignore[type-arg]
+    """A token with a header PyJWT would not write, and a signature of nothing."""
+    return (
+        f"{_part(json.dumps(header).encode())}.{_part(json.dumps(claims).encode())}.{_part(b'x')}"
+    )
 
 
 def test_every_bad_token_is_a_401(secured: TestClient, idp: IdentityProvider) -> None:

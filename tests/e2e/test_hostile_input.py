@@ -81,6 +81,17 @@ def test_nan_and_infinity_anywhere_in_a_body_are_a_400(
     assert rows(db, "catalog_entity") == 0
 
 
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1" * 5000])
+def test_numbers_no_store_can_keep_are_a_400(client: TestClient, db: Database, number: str) -> None:
+    body = '{"name": "Speed", "productSpecCharacteristic": [{"name": "down", "valueType": '
+    body += '"number", "productSpecCharacteristicValue": [{"value": ' + number + "}]}]}"
+    response = client.post(
+        f"{API}/productSpecification", content=body, headers={"content-type": "application/json"}
+    )
+    assert_error(response, 400, "number")
+    assert rows(db, "catalog_entity") == 0
+
+
 def test_a_body_past_the_limit_is_a_413_before_it_is_read(client: TestClient) -> None:
     big = json.dumps({"name": "x", "description": "d" * (2 * 1024 * 1024)})
     response = client.post(
