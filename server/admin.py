@@ -14,6 +14,7 @@ from core.fulfillment.fallout import FalloutService
 from core.fulfillment.notices import ProvisioningNotices
 from core.persistence.database import Database
 from server import http
+from server.approvals import ADMIN_PATH
 
 
 class AdminHandlers:
@@ -105,4 +106,4 @@ class AdminHandlers:
 def acting(body: dict[str, Any]) -> str | None:
     """Who performs a manual action: the token's actor when there is one (a body's ``actor``
     is then ignored); without authentication, the ``actor`` the body names."""
-    return http.context(None, "/admin/v1").actor or body.get("actor")
+    return http.context(None, ADMIN_PATH).actor or body.get("actor")

@@ -277,8 +277,8 @@ def event_loops(container: Container) -> list[BackgroundLoop]:
 
 def add_gates(app: connexion.AsyncApp, settings: Settings) -> None:
     """What every request passes before connexion routes it, outermost first: CORS (only for
-    the origins configured), then the request guard (size, control characters, header bounds,
-    security headers)."""
+    the origins configured), the request guard (size, control characters, header bounds,
+    security headers), and with ``TMF_AUTH=jwt`` the authentication gate (token and scope)."""
     origins = settings.allowed_origins()
     if origins:
         app.add_middleware(

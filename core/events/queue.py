@@ -43,7 +43,7 @@ class DeliveryQueue:
 
     def replay(self, delivery_id: str, actor: str | None, reason: str) -> Delivery:
         """One dead letter back to pending (409 when it is not dead)."""
-        _audited(actor, reason)
+        actor = _audited(actor, reason)
         delivery = self.get(delivery_id)
         if delivery.status != DEAD:
             raise Conflict(f"delivery {delivery_id} is {delivery.status}, not dead")
@@ -52,12 +52,11 @@ class DeliveryQueue:
 
     def replay_all(self, subscription_id: str | None, actor: str | None, reason: str) -> int:
         """Every dead letter (of one subscriber); they go again in their original order."""
-        return self._replay(None, subscription_id, actor, reason)
+        return self._replay(None, subscription_id, _audited(actor, reason), reason)
 
     def _replay(
-        self, seqs: list[int] | None, subscription_id: str | None, actor: str | None, reason: str
+        self, seqs: list[int] | None, subscription_id: str | None, actor: str, reason: str
     ) -> int:
-        actor = _audited(actor, reason)
         with self.db.uow() as uow:
             count = uow.deliveries.replay(
                 self.now(), seqs, subscription_id, f"replayed by {actor}: {reason}"

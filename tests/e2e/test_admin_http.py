@@ -5,6 +5,8 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from adapters.simulated import Behaviour
+from core.fulfillment.orchestrator import Orchestrator
+from core.ordering.model import ProductOrder
 from core.ordering.service import OrderingService
 from core.requests import RequestContext
 from tests.orders import add, order
@@ -12,20 +14,27 @@ from tests.orders import add, order
 ADMIN = "/admin/v1"
 
 
-def test_a_held_order_is_repaired_over_http_and_its_story_told(
-    shop: TestClient, ordering: OrderingService, order_ctx: RequestContext
-) -> None:
-    container = shop.app.container  # type: ignore[attr-defined]
-    orchestrator = container.orchestrator
-    simulation = orchestrator.systems.provisioning.simulation
+def place_held_order(
+    orchestrator: Orchestrator, ordering: OrderingService, ctx: RequestContext
+) -> ProductOrder:
+    """An order of TV Basic whose activation the IPTV platform refuses: it falls out, held."""
+    simulation = orchestrator.systems.provisioning.simulation  # type: ignore[attr-defined]
     simulation.set("provisioning", Behaviour(permanent_rate=1.0), offering_id="po-tv-basic")
     try:
         placed, _ = ordering.place(
-            order("cust-carol", add("1", "po-tv-basic", channelPackage="basic")), order_ctx
+            order("cust-carol", add("1", "po-tv-basic", channelPackage="basic")), ctx
         )
         orchestrator.run_until_idle()
     finally:
         simulation.set("provisioning", Behaviour(), offering_id="po-tv-basic")
+    return placed
+
+
+def test_a_held_order_is_repaired_over_http_and_its_story_told(
+    shop: TestClient, ordering: OrderingService, order_ctx: RequestContext
+) -> None:
+    orchestrator = shop.app.container.orchestrator  # type: ignore[attr-defined]
+    placed = place_held_order(orchestrator, ordering, order_ctx)
     listed = shop.get(f"{ADMIN}/fallout")
     assert listed.status_code == 200 and listed.headers["X-Total-Count"] == "1"
     (task,) = listed.json()

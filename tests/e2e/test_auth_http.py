@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 import openapi
-from adapters.simulated import Behaviour
 from core.events.cloud import to_cloudevent
 from core.ordering.service import OrderingService
 from core.persistence.database import Database
@@ -25,10 +24,10 @@ from server.app import APIS
 from server.auth.devkeys import SigningKey
 from server.auth.scopes import PUBLIC, SCOPES, operations
 from tests.e2e.conftest import make_client
+from tests.e2e.test_admin_http import place_held_order
 from tests.e2e.test_approvals_http import APPROVALS, ORDERS, actor, business_order
 from tests.e2e.test_tmf620_http import assert_error
 from tests.fakes.identity import IdentityProvider
-from tests.orders import add, order
 
 CATALOG = "/tmf-api/productCatalogManagement/v4"
 EVERY_SCOPE = list(SCOPES)
@@ -316,15 +315,7 @@ def test_a_fallout_repair_is_done_by_the_token_not_the_body(
     order_ctx: RequestContext,
 ) -> None:
     orchestrator = secured.app.container.orchestrator  # type: ignore[attr-defined]
-    simulation = orchestrator.systems.provisioning.simulation
-    simulation.set("provisioning", Behaviour(permanent_rate=1.0), offering_id="po-tv-basic")
-    try:
-        placed, _ = ordering.place(
-            order("cust-carol", add("1", "po-tv-basic", channelPackage="basic")), order_ctx
-        )
-        orchestrator.run_until_idle()
-    finally:
-        simulation.set("provisioning", Behaviour(), offering_id="po-tv-basic")
+    placed = place_held_order(orchestrator, ordering, order_ctx)
     ops = bearer(idp.token("ops-jane", ["admin:read", "admin:write"]))
     (task,) = secured.get("/admin/v1/fallout", headers=ops).json()
     skipped = secured.post(
