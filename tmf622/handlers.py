@@ -94,8 +94,6 @@ class OrderHandlers(_Handlers[ProductOrder]):
 
     def patch(self, kind: str, id: str, body: Any = None, **_: Any) -> Response:
         ctx = self._ctx()
-        if isinstance(body, dict) and SNAPSHOT in body:  # read-only: never part of a change
-            body = {k: v for k, v in body.items() if k != SNAPSHOT}
         order = self.orders.patch(
             id, body, http.patch_format(), ctx, request.headers.get("if-match")
         )

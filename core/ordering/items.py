@@ -91,13 +91,11 @@ def read_items(document: JsonObject) -> list[OrderItem]:
     return [replace(i, parent_id=parents.get(i.id)) for i in items]
 
 
-def structural_problems(document: JsonObject, items: list[OrderItem], strict: bool) -> list[str]:
+def structural_problems(items: list[OrderItem], strict: bool) -> list[str]:
     """Rules that hold in every profile: ids, quantities, relationships, server-owned state."""
     problems: list[str] = []
     if not items:
         problems.append("productOrderItem: an order needs at least one item")
-    if "state" in document:
-        problems.append("state is set by the server; do not send it")
     ids = [i.id for i in items]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"productOrderItem: id {dup!r} is used by more than one item")

@@ -12,6 +12,22 @@ from core.ordering import states
 from core.requests import version_tag
 
 JsonObject = dict[str, Any]
+
+# What only the server sets on a productOrder: sent on create, or changed by a PATCH (merge or
+# JSON Patch), each is a 400 naming it. ``pricingSnapshot`` is the promise itself: a client
+# can read it, never write it.
+SERVER_OWNED = (
+    "id",
+    "href",
+    "orderDate",
+    "completionDate",
+    "expectedCompletionDate",
+    "state",
+    "pricingSnapshot",
+)
+# Also the server's, but a create may state them (prices are checked against the computed
+# ones; the standard's create carries a cancellation date): never changed by a PATCH.
+SET_ON_CREATE = ("orderTotalPrice", "cancellationDate")
 CUSTOMER_ROLES = frozenset({"customer"})
 
 

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from core.errors import Conflict
 from core.ordering import states
-from core.ordering.model import JsonObject, ProductOrder, iter_items
-
-# Never changed by a client (400): identity, server timestamps, state, computed totals.
-SERVER_OWNED = (
-    "id",
-    "href",
-    "orderDate",
-    "completionDate",
-    "expectedCompletionDate",
-    "cancellationDate",
-    "state",
-    "orderTotalPrice",
+from core.ordering.model import (
+    SERVER_OWNED,
+    SET_ON_CREATE,
+    JsonObject,
+    ProductOrder,
+    iter_items,
 )
+
+# Never changed by a client (400): identity, server timestamps, state, the snapshot, totals.
+UNCHANGEABLE = (*SERVER_OWNED, *SET_ON_CREATE)
 PRICES = ("itemPrice", "itemTotalPrice")  # per item, recomputed whenever items change
 # What may change once work has started, and once the order is final.
 WHILE_RUNNING = frozenset(
@@ -42,7 +39,7 @@ def patch_problems(current: ProductOrder, new: JsonObject) -> list[str]:
     old = current.document
     problems = [
         f"{name} is set by the server and cannot be changed"
-        for name in SERVER_OWNED
+        for name in UNCHANGEABLE
         if old.get(name) != new.get(name)
     ]
     old_states = {i.get("id"): i.get("state") for i in iter_items(old.get("productOrderItem"))}

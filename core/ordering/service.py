@@ -13,7 +13,14 @@ from core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from core.ordering import states
 from core.ordering.capture import Capture, capture, load_context
 from core.ordering.items import OrderItem, read_items, structural_problems
-from core.ordering.model import JsonObject, ProductOrder, Stamp, TimelineEntry, customer_of
+from core.ordering.model import (
+    SERVER_OWNED,
+    JsonObject,
+    ProductOrder,
+    Stamp,
+    TimelineEntry,
+    customer_of,
+)
 from core.ordering.patching import PRICES, patch_problems, reprice_needed
 from core.ordering.support import UseCases, href, request_hash
 from core.persistence.uow import UnitOfWork
@@ -24,8 +31,6 @@ from core.requests import RequestContext, require_match
 
 KIND = "productOrder"
 SCHEMA = "ProductOrder"
-# Set by the server on create; a client that sends one is told so (400).
-SERVER_SET = ("id", "href", "orderDate", "completionDate", "expectedCompletionDate")
 
 
 class OrderingService(UseCases[ProductOrder]):
@@ -82,9 +87,9 @@ class OrderingService(UseCases[ProductOrder]):
                 "Customer not allowed",
             )
         document = copy.deepcopy(body)
-        problems = identity_sent(body, SERVER_SET)
+        problems = identity_sent(body, SERVER_OWNED)
         items = read_items(document)
-        problems.extend(structural_problems(document, items, self.settings.strict))
+        problems.extend(structural_problems(items, self.settings.strict))
         now = self.now()
         order_id = self.ids.new_id()
         document.update(id=order_id, href=href(ctx, KIND, order_id), orderDate=now)
@@ -244,8 +249,7 @@ class OrderingService(UseCases[ProductOrder]):
             if asked:
                 item.document["itemPrice"] = asked
         document.pop("orderTotalPrice", None)
-        unstated = {k: v for k, v in document.items() if k != "state"}
-        problems = structural_problems(unstated, items, self.settings.strict)
+        problems = structural_problems(items, self.settings.strict)
         if problems:
             raise InvalidRequest(problems, "Invalid change to productOrder")
         priced = self._capture(uow, document, items, now)
