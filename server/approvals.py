@@ -42,8 +42,7 @@ class ApprovalHandlers:
         return http.json_response([case.to_document() for case in cases])
 
     def retrieve(self, id: str) -> Response:
-        case = self.approvals.get(id)
-        snapshot = self.approvals.ordering.get(case.order_id).snapshot
+        case, snapshot = self.approvals.with_snapshot(id)
         return http.json_response({**case.to_document(), "pricingSnapshot": snapshot})
 
     def delegate(self, id: str, body: dict[str, Any]) -> Response:

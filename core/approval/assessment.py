@@ -90,3 +90,13 @@ def repriced(
         uow.approvals.update(case)
         events.record(uow, "StateChange", case, new_id(), now, ctx.correlation_id)
     return "acknowledged" if order.state == "pending" else None
+
+
+def withdraw_case(
+    uow: UnitOfWork, new_id: Callable[[], str], order_id: str, ctx: RequestContext, now: str
+) -> None:
+    """The order was deleted: a case still waiting is withdrawn (kept, with who and when)."""
+    case = uow.approvals.of_order(order_id)
+    if case is not None and case.withdraw(ctx.actor, "productOrder deleted", now):
+        uow.approvals.update(case)
+        events.record(uow, "StateChange", case, new_id(), now, ctx.correlation_id)

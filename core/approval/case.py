@@ -10,6 +10,7 @@ from core.approval.policy import Policy, Rule
 from core.errors import Conflict, Forbidden, InvalidRequest
 
 OPEN, APPROVED, REJECTED, CHANGE_REQUESTED = "open", "approved", "rejected", "changeRequested"
+WITHDRAWN = "withdrawn"  # its order was deleted before anyone decided
 DECISIONS = {"approve": APPROVED, "reject": REJECTED, "requestChange": CHANGE_REQUESTED}
 
 
@@ -31,6 +32,7 @@ class ApprovalCase:
     row_version: int = 1
     delegations: list[dict[str, Any]] = field(default_factory=list)  # user to user, this case
     escalations: list[dict[str, Any]] = field(default_factory=list)
+    withdrawal: dict[str, Any] | None = None  # who withdrew it, when and why
 
     @classmethod
     def open(
@@ -199,6 +201,15 @@ class ApprovalCase:
         self.due_at = None
         return True
 
+    def withdraw(self, actor: str | None, reason: str, now: str) -> bool:
+        """Close a case still waiting for a decision (its order is gone); whether it was."""
+        if self.status not in (OPEN, CHANGE_REQUESTED):
+            return False
+        self.status = WITHDRAWN
+        self.due_at = None
+        self.withdrawal = {"at": now, "actor": actor, "reason": reason}
+        return True
+
     def reopen(self, fingerprint: str, policy: Policy, fired: list[Rule], now: str) -> None:
         """The order was priced again: earlier decisions no longer count; the case starts over."""
         self.fingerprint = fingerprint
@@ -224,6 +235,7 @@ class ApprovalCase:
             "dueAt": self.due_at,
             "delegations": self.delegations,
             "escalations": self.escalations,
+            **({"withdrawal": self.withdrawal} if self.withdrawal else {}),
         }
 
     @classmethod
@@ -243,6 +255,7 @@ class ApprovalCase:
             row_version,
             list(document.get("delegations") or []),
             list(document.get("escalations") or []),
+            document.get("withdrawal"),
         )
 
 

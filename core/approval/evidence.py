@@ -9,7 +9,13 @@ import json
 import zipfile
 from typing import Any
 
-from core.canonical import sha256_of
+from core.canonical import (
+    JCS_SHA256,
+    SORTED_JSON_SHA256,
+    NotCanonical,
+    jcs_sha256,
+    sha256_of,
+)
 from core.errors import NotFound
 from core.ordering.model import iter_items
 from core.persistence.database import Database
@@ -39,6 +45,7 @@ def package(db: Database, order_id: str, generated_at: str) -> JsonObject:
         "evidenceVersion": PACKAGE_VERSION,
         "generatedAt": generated_at,
         "order": document,
+        "deleted": order.deleted.view() if order.deleted else None,
         "priceCalculation": {
             "inputs": [
                 {
@@ -76,8 +83,11 @@ def package(db: Database, order_id: str, generated_at: str) -> JsonObject:
         "correlationIds": sorted({s["correlationId"] for s in timeline if s["correlationId"]}),
         "fingerprints": {
             "snapshot": snapshot.get("fingerprint"),
-            "algorithm": "sha256 over canonical JSON (sorted keys, no spaces, UTF-8), "
-            "of the snapshot without its fingerprint, and of each catalog document",
+            "scheme": snapshot.get("fingerprintScheme", SORTED_JSON_SHA256),
+            "algorithm": "sha256 over the snapshot without its fingerprint, canonical per its "
+            "scheme: jcs-sha256 is RFC 8785 (JSON Canonicalization Scheme), sorted-json-sha256 "
+            "is JSON with sorted keys, no spaces, UTF-8 (orders before JCS); each catalog "
+            "document is hashed under its hashScheme",
         },
     }
 
@@ -127,10 +137,19 @@ def _catalog(uow: UnitOfWork, snapshot: JsonObject) -> list[JsonObject]:
                 "id": entity_id,
                 "version": version,
                 "document": document,
-                "sha256": sha256_of(document) if document is not None else None,
+                **(_hash(document) if document is not None else {"sha256": None}),
             }
         )
     return found
+
+
+def _hash(document: JsonObject) -> JsonObject:
+    """A catalog document's sha256 and the scheme that recomputes it: RFC 8785, or sorted
+    JSON for a document that has no RFC 8785 form (an integer past 2**53 - 1)."""
+    try:
+        return {"sha256": jcs_sha256(document), "hashScheme": JCS_SHA256}
+    except NotCanonical:
+        return {"sha256": sha256_of(document), "hashScheme": SORTED_JSON_SHA256}
 
 
 def _items(document: JsonObject) -> list[JsonObject]:

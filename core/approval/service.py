@@ -25,6 +25,12 @@ class ApprovalService:
         with self.ordering.db.uow(write=False) as uow:
             return self._case(uow, case_id)
 
+    def with_snapshot(self, case_id: str) -> tuple[ApprovalCase, dict[str, Any] | None]:
+        """A case and the price snapshot it is about (its order's, even a deleted one's)."""
+        with self.ordering.db.uow(write=False) as uow:
+            case = self._case(uow, case_id)
+            return case, uow.orders.snapshot(case.order_id)
+
     def listing(
         self, status: str | None = None, role: str | None = None, overdue: bool = False
     ) -> list[ApprovalCase]:

@@ -11,12 +11,14 @@ from core.errors import Conflict, InvalidRequest
 
 @dataclass(frozen=True)
 class LifecyclePolicy:
-    """States, allowed transitions, which states are released (history kept) and sellable."""
+    """States, allowed transitions, which states are released (history kept), sellable, and
+    end of life (products of such an offering may still be deleted, no longer modified)."""
 
     states: tuple[str, ...]
     transitions: Mapping[str, frozenset[str]]
     released: frozenset[str]
     sellable: frozenset[str]
+    end_of_life: frozenset[str] = frozenset()
 
     @property
     def initial(self) -> str:
@@ -47,9 +49,13 @@ class LifecyclePolicy:
     def is_released(self, state: str | None) -> bool:
         return state in self.released
 
+    def is_end_of_life(self, state: str | None) -> bool:
+        return state in self.end_of_life
+
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> LifecyclePolicy:
-        """Build from ``{states, transitions: {state: [targets]}, released, sellable}``."""
+        """Build from ``{states, transitions: {state: [targets]}, released, sellable,
+        end_of_life}``."""
         states = tuple(data["states"])
         transitions = {s: frozenset(data.get("transitions", {}).get(s, [])) for s in states}
         for source, targets in transitions.items():
@@ -58,9 +64,14 @@ class LifecyclePolicy:
                 raise ValueError(f"lifecycle: {source!r} moves to unknown states {sorted(unknown)}")
         released = frozenset(data.get("released", []))
         sellable = frozenset(data.get("sellable", []))
-        if not released <= set(states) or not sellable <= set(states):
-            raise ValueError("lifecycle: released and sellable must name configured states")
-        return cls(states, transitions, released, sellable)
+        end_of_life = frozenset(data.get("end_of_life", []))
+        if not released | sellable | end_of_life <= set(states):
+            raise ValueError(
+                "lifecycle: released, sellable and end_of_life must name configured states"
+            )
+        if end_of_life & sellable:
+            raise ValueError("lifecycle: a state cannot be both sellable and end_of_life")
+        return cls(states, transitions, released, sellable, end_of_life)
 
 
 DEFAULT_LIFECYCLE = LifecyclePolicy.from_mapping(
@@ -87,5 +98,6 @@ DEFAULT_LIFECYCLE = LifecyclePolicy.from_mapping(
         },
         "released": ["Active", "Launched", "Retired", "Obsolete"],
         "sellable": ["Active", "Launched"],
+        "end_of_life": ["Obsolete"],
     }
 )

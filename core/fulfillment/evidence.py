@@ -46,6 +46,7 @@ def timeline(db: Database, order_id: str) -> JsonObject:
     snapshot = order.snapshot or {}
     return {
         "order": {"id": order.id, "state": order.state, "href": order.document.get("href")},
+        "deleted": order.deleted.view() if order.deleted else None,
         "priceSnapshot": {"fingerprint": snapshot.get("fingerprint"), "snapshot": snapshot},
         "states": [s.view() for s in states],
         "tasks": [_task(t) for t in tasks],

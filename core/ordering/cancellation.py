@@ -62,7 +62,7 @@ class CancellationService(UseCases[CancelRequest]):
             raise InvalidRequest(problems, "Invalid cancellation request")
         with self.db.uow() as uow:
             order = uow.orders.lock(order_id)
-            if order is None or not ctx.sees_party(order.customer_id):
+            if order is None or order.deleted or not ctx.sees_party(order.customer_id):
                 raise InvalidRequest(f"productOrder {order_id!r} does not exist", "Unknown order")
             if any(c.state in states.CANCEL_OPEN for c in uow.cancels.of_order(order_id)):
                 raise Conflict(

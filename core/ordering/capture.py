@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.canonical import JCS_SHA256, NotCanonical
 from core.catalog.lifecycle import LifecyclePolicy
 from core.catalog.model import CatalogEntity
+from core.errors import InvalidRequest
 from core.inventory.model import Characteristic, InstalledProduct
 from core.ordering import characteristics
 from core.ordering.items import OrderItem
@@ -161,6 +163,7 @@ def _change(outcome: ItemOutcome, ctx: OrderContext) -> list[str]:
     outcome.configuration = product.characteristics
     if item.action != "modify":
         return problems
+    problems.extend(_end_of_life(item, product, ctx))
     offering_id = item.offering_id or product.offering_id
     offering = ctx.offerings.get(offering_id or "")
     if offering is None:
@@ -180,6 +183,22 @@ def _change(outcome: ItemOutcome, ctx: OrderContext) -> list[str]:
     )
     problems.extend(found)
     return problems
+
+
+def _end_of_life(item: OrderItem, product: InstalledProduct, ctx: OrderContext) -> list[str]:
+    """A product whose offering reached end of life may be deleted or moved to another
+    offering, not modified where it is (the lifecycle policy says which states those are)."""
+    current = ctx.offerings.get(product.offering_id or "")
+    if not ctx.strict or current is None or item.offering_id not in (None, current.id):
+        return []
+    status = current.lifecycle_status
+    if not ctx.lifecycle.is_end_of_life(status):
+        return []
+    return [
+        f"item {item.id!r}: product {product.id!r} is of productOffering {current.id!r}, which "
+        f"is {status} (end of life): it can be deleted or moved to another offering, not "
+        "modified"
+    ]
 
 
 def _price(
@@ -288,6 +307,7 @@ def _snapshot(
             entry["product"] = {"id": o.item.product_id}
         items.append(entry)
     snapshot: JsonObject = {
+        "fingerprintScheme": JCS_SHA256,
         "orderDate": on,
         "items": items,
         "orderTotalPrice": [
@@ -300,4 +320,11 @@ def _snapshot(
             for t in order_totals
         ],
     }
-    return {"fingerprint": fingerprint(snapshot), **snapshot}
+    try:
+        return {"fingerprint": fingerprint(snapshot), **snapshot}
+    except NotCanonical as error:  # what JSON cannot carry exactly cannot be promised
+        raise InvalidRequest(
+            f"the order holds a value that has no exact JSON form ({error}); integers must lie "
+            "within +/-(2**53 - 1)",
+            "Invalid order",
+        ) from None

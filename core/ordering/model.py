@@ -84,6 +84,18 @@ def customer_of(document: JsonObject) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Deletion:
+    """When and by whom a resource was deleted through the API: it is archived, never erased
+    (the TMF API answers 404 for it; the admin API still tells its story)."""
+
+    at: str
+    by: str | None = None
+
+    def view(self) -> JsonObject:
+        return {"at": self.at, "by": self.by}
+
+
 @dataclass
 class ProductOrder:
     """A product order; every state change goes through ``move`` so it is checked and recorded."""
@@ -95,6 +107,7 @@ class ProductOrder:
     correlation_id: str | None = None  # of the request that placed it
     timeline: list[TimelineEntry] = field(default_factory=list)  # new entries, not yet stored
     state_changes: list[JsonObject] = field(default_factory=list)  # order after each move
+    deleted: Deletion | None = None
 
     @property
     def state(self) -> str:
@@ -186,6 +199,7 @@ class CancelRequest:
     document: JsonObject
     row_version: int = 1
     state_changes: list[JsonObject] = field(default_factory=list)
+    deleted: Deletion | None = None
 
     @property
     def state(self) -> str:

@@ -6,7 +6,7 @@ import copy
 import functools
 from typing import Any
 
-from core.approval.assessment import Assessment, assess, open_case, repriced
+from core.approval.assessment import Assessment, assess, open_case, repriced, withdraw_case
 from core.approval.store import PolicyInForce
 from core.catalog.patching import apply_patch, identity_sent
 from core.errors import Conflict, Forbidden, InvalidRequest, NotFound
@@ -15,6 +15,7 @@ from core.ordering.capture import Capture, capture, load_context
 from core.ordering.items import OrderItem, read_items, structural_problems
 from core.ordering.model import (
     SERVER_OWNED,
+    Deletion,
     JsonObject,
     ProductOrder,
     Stamp,
@@ -191,7 +192,9 @@ class OrderingService(UseCases[ProductOrder]):
         return order
 
     def delete(self, order_id: str, ctx: RequestContext, if_match: str | None = None) -> None:
-        """Delete a final or never-started order, with its timeline, cancellations and tasks."""
+        """Delete a final or never-started order: to the TMF API it is gone (404, left out of
+        lists), but it is archived with who and when, never erased; its timeline, snapshot,
+        calls, repairs, cancellations, approval case and events stay as evidence."""
         with self.db.uow() as uow:
             order = self._current(uow, order_id, if_match, ctx)
             if order.state not in states.ORDER_FINAL | states.NOT_STARTED:
@@ -205,14 +208,12 @@ class OrderingService(UseCases[ProductOrder]):
                 raise Conflict(
                     f"productOrder {order_id!r} has a cancellation in progress", "Order in use"
                 )
-            uow.orders.delete(order)
-            uow.timeline.delete(order_id)
-            uow.cancels.delete_of_order(order_id)
-            uow.tasks.delete_of_order(order_id)
-            uow.attempts.delete_of_order(order_id)
-            uow.actions.delete_of_order(order_id)
-            uow.approvals.delete_of_order(order_id)
-            self.emit(uow, KIND, "Delete", order.document, self.now(), ctx)
+            now = self.now()
+            deletion = Deletion(now, ctx.actor)
+            uow.orders.archive(order, deletion)
+            uow.cancels.archive_of_order(order_id, deletion)
+            withdraw_case(uow, self.ids.new_id, order_id, ctx, now)
+            self.emit(uow, KIND, "Delete", order.document, now, ctx)
             uow.commit()
 
     # -- helpers ---------------------------------------------------------------------------

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from core.approval.policy import Policy
 from core.canonical import sha256_of
 from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
 from core.errors import Conflict, NotFound
 from core.events.model import Change, DomainEvent, resource_event
+from core.ordering.model import Deletion
 from core.persistence.database import Database
 from core.persistence.uow import UnitOfWork
 from core.ports import Clock, IdGenerator, SystemClock, UuidGenerator
@@ -21,6 +22,15 @@ from core.timeutil import format_utc
 
 DOMAIN = "productOrderingManagement"
 T = TypeVar("T")
+
+
+class Archived(Protocol):
+    """What the ordering resources share: a deletion archives them, never erases them."""
+
+    deleted: Deletion | None
+
+
+R = TypeVar("R", bound=Archived)
 
 
 @dataclass
@@ -48,7 +58,7 @@ def request_hash(body: Any) -> str:
     return sha256_of(body)
 
 
-class UseCases(Generic[T]):
+class UseCases(Generic[R]):
     """Base of the ordering services: one database, schemas, settings, clock and ids, and the
     reads every resource has (get by id, list with a TMF630 query)."""
 
@@ -72,27 +82,30 @@ class UseCases(Generic[T]):
     def now(self) -> str:
         return format_utc(self.clock.now())
 
-    def load(self, uow: UnitOfWork, resource_id: str) -> T | None:
+    def load(self, uow: UnitOfWork, resource_id: str) -> R | None:
         raise NotImplementedError
 
     def find(
         self, uow: UnitOfWork, query: Query, parties: frozenset[str] | None = None
-    ) -> tuple[list[T], int]:
+    ) -> tuple[list[R], int]:
         """One page of matches, only of orders for ``parties`` when given."""
         raise NotImplementedError
 
-    def party_of(self, uow: UnitOfWork, resource: T) -> str | None:
+    def party_of(self, uow: UnitOfWork, resource: R) -> str | None:
         """The customer a resource is for: what decides whether a partner may see it."""
         raise NotImplementedError
 
-    def visible(self, uow: UnitOfWork, resource_id: str, ctx: RequestContext | None) -> T | None:
-        """The resource if it exists for the caller: a partner's view holds only its customers'."""
+    def visible(self, uow: UnitOfWork, resource_id: str, ctx: RequestContext | None) -> R | None:
+        """The resource if it exists for the caller: not deleted, and for a partner one of
+        its customers'."""
         found = self.load(uow, resource_id)
-        if found is None or ctx is None or ctx.party_ids is None:
+        if found is None or found.deleted is not None:
+            return None
+        if ctx is None or ctx.party_ids is None:
             return found
         return found if ctx.sees_party(self.party_of(uow, found)) else None
 
-    def get(self, resource_id: str, ctx: RequestContext | None = None) -> T:
+    def get(self, resource_id: str, ctx: RequestContext | None = None) -> R:
         with self.db.uow(write=False) as uow:
             found = self.visible(uow, resource_id, ctx)
         if found is None:
@@ -105,7 +118,7 @@ class UseCases(Generic[T]):
 
     def get_all(
         self, params: Iterable[tuple[str, str]], ctx: RequestContext | None = None
-    ) -> Page[T]:
+    ) -> Page[R]:
         query = self.list_query(params)
         parties = ctx.party_ids if ctx is not None else None
         with self.db.uow(write=False, snapshot=True) as uow:
@@ -134,7 +147,7 @@ class UseCases(Generic[T]):
             return self.kind
         return f"{self.kind}@{sha256_of(ctx.actor)[:16]}"
 
-    def replay(self, key: str | None, body: Any, ctx: RequestContext) -> T | None:
+    def replay(self, key: str | None, body: Any, ctx: RequestContext) -> R | None:
         """What an earlier request with this Idempotency-Key created, if it sent the same body.
 
         The same key with another body is a 409; a key whose resource is gone is a 409 too.
@@ -152,7 +165,7 @@ class UseCases(Generic[T]):
                     f"Idempotency-Key {key!r} was used for a different {scope} request",
                     "Idempotency key reused",
                 )
-            found = self.load(uow, resource_id)
+            found = self.visible(uow, resource_id, ctx)
         if found is None:
             raise Conflict(
                 f"Idempotency-Key {key!r} created {scope} {resource_id!r}, which has been deleted",

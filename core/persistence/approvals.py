@@ -53,9 +53,6 @@ class ApprovalRepository:
             )
         case.row_version += 1
 
-    def delete_of_order(self, order_id: str) -> None:
-        self._db.execute(sa.delete(_A).where(_A.c.order_id == order_id))
-
     @staticmethod
     def _values(case: ApprovalCase) -> dict[str, object]:
         return {

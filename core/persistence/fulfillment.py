@@ -226,9 +226,6 @@ class TaskRepository:
         rows = self._db.execute(sa.select(_T.c.status, sa.func.count()).group_by(_T.c.status))
         return {status: int(n) for status, n in rows}
 
-    def delete_of_order(self, order_id: str) -> None:
-        self._db.execute(sa.delete(_T).where(_T.c.order_id == order_id))
-
 
 class AttemptRepository:
     """Every call made to a system: the evidence behind each task's outcome."""
@@ -258,9 +255,6 @@ class AttemptRepository:
             for r in rows
         ]
 
-    def delete_of_order(self, order_id: str) -> None:
-        self._db.execute(sa.delete(_A).where(_A.c.order_id == order_id))
-
 
 class ActionRepository:
     """The audit trail of manual repairs."""
@@ -277,6 +271,3 @@ class ActionRepository:
             ManualAction(r.order_id, r.task_id, r.action, r.actor, r.reason, r.at, r.result)
             for r in rows
         ]
-
-    def delete_of_order(self, order_id: str) -> None:
-        self._db.execute(sa.delete(_M).where(_M.c.order_id == order_id))

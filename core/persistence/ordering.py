@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from core.errors import Conflict
 from core.ordering.model import (
     CancelRequest,
+    Deletion,
     ProductOrder,
     TimelineEntry,
     duplicate_external_id,
@@ -35,6 +36,8 @@ _ORDER_COLUMNS = (
     _O.c.snapshot,
     _O.c.row_version,
     _O.c.correlation_id,
+    _O.c.deleted_at,
+    _O.c.deleted_by,
 )
 _ORDER_WITHOUT_SNAPSHOT = tuple(c for c in _ORDER_COLUMNS if c.name != "snapshot")
 _GET_ORDER = sa.select(*_ORDER_COLUMNS).where(_O.c.order_id == sa.bindparam("order_id"))
@@ -50,9 +53,18 @@ _UPDATE_LOCKED = (
 )
 
 
-def _order(row: Any) -> ProductOrder:
+def _deletion(row: Any) -> Deletion | None:
+    return Deletion(row.deleted_at, row.deleted_by) if row.deleted_at else None
+
+
+def _order(row: Any, with_snapshot: bool = True) -> ProductOrder:
     return ProductOrder(
-        row.order_id, row.document, row.snapshot, row.row_version, row.correlation_id
+        row.order_id,
+        row.document,
+        row.snapshot if with_snapshot else None,
+        row.row_version,
+        row.correlation_id,
+        deleted=_deletion(row),
     )
 
 
@@ -133,16 +145,7 @@ class OrderRepository:
             .order_by(_O.c.order_id)
             .with_for_update()
         )
-        return {
-            r.order_id: ProductOrder(
-                r.order_id,
-                r.document,
-                r.snapshot if with_snapshot else None,
-                r.row_version,
-                r.correlation_id,
-            )
-            for r in rows
-        }
+        return {r.order_id: _order(r, with_snapshot) for r in rows}
 
     def snapshot(self, order_id: str) -> dict[str, Any] | None:
         found = self._db.execute(sa.select(_O.c.snapshot).where(_O.c.order_id == order_id))
@@ -176,7 +179,7 @@ class OrderRepository:
         """Orders in ``state``, oldest first, locked and skipped by other workers (SKIP LOCKED)."""
         rows = self._db.execute(
             sa.select(*_ORDER_COLUMNS)
-            .where(_O.c.state == state)
+            .where(_O.c.state == state, _O.c.deleted_at.is_(None))
             .order_by(_O.c.seq)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -197,9 +200,18 @@ class OrderRepository:
         if result.rowcount != 1:
             raise Conflict(f"productOrder {order.id!r} was changed by another request; retry")
 
-    def delete(self, order: ProductOrder) -> None:
+    def archive(self, order: ProductOrder, deletion: Deletion) -> None:
+        """Mark the order deleted, unless it changed since it was read: the row, its snapshot
+        and everything that refers to it stay (evidence is never erased)."""
         result = self._db.execute(
-            sa.delete(_O).where(_O.c.order_id == order.id, _O.c.row_version == order.row_version)
+            sa.update(_O)
+            .where(_O.c.order_id == order.id, _O.c.row_version == order.row_version)
+            .values(
+                deleted_at=deletion.at,
+                deleted_by=deletion.by,
+                row_version=order.row_version + 1,
+                last_update=deletion.at,
+            )
         )
         if result.rowcount != 1:
             raise Conflict(f"productOrder {order.id!r} was changed by another request; retry")
@@ -207,13 +219,20 @@ class OrderRepository:
     def list(
         self, query: Query, parties: frozenset[str] | None = None
     ) -> tuple[list[ProductOrder], int]:
-        """A page of orders, only those for ``parties`` when given (a partner's view)."""
-        where = () if parties is None else (_O.c.customer_key.in_(sorted(parties)),)
+        """A page of orders not deleted, only those for ``parties`` when given (a partner's)."""
+        where: tuple[Any, ...] = (_O.c.deleted_at.is_(None),)
+        if parties is not None:
+            where += (_O.c.customer_key.in_(sorted(parties)),)
         rows, total = list_page(self._db, _O, self._compiler, query, where)
         return [_order(r) for r in rows], total
 
     def count_by_state(self) -> dict[str, int]:
-        rows = self._db.execute(sa.select(_O.c.state, sa.func.count()).group_by(_O.c.state))
+        """Orders not deleted, by state."""
+        rows = self._db.execute(
+            sa.select(_O.c.state, sa.func.count())
+            .where(_O.c.deleted_at.is_(None))
+            .group_by(_O.c.state)
+        )
         return {state: int(n) for state, n in rows}
 
     def count_unchanged(self, order_states: frozenset[str], before: str) -> int:
@@ -221,7 +240,11 @@ class OrderRepository:
         found = self._db.execute(
             sa.select(sa.func.count())
             .select_from(_O)
-            .where(_O.c.state.in_(sorted(order_states)), _O.c.last_update < before)
+            .where(
+                _O.c.state.in_(sorted(order_states)),
+                _O.c.last_update < before,
+                _O.c.deleted_at.is_(None),
+            )
         ).scalar_one()
         return int(found)
 
@@ -271,12 +294,11 @@ class TimelineRepository:
             for r in rows
         ]
 
-    def delete(self, order_id: str) -> None:
-        self._db.execute(sa.delete(order_timeline).where(order_timeline.c.order_id == order_id))
-
 
 def _cancel(row: Any) -> CancelRequest:
-    return CancelRequest(row.cancel_id, row.order_id, row.document, row.row_version)
+    return CancelRequest(
+        row.cancel_id, row.order_id, row.document, row.row_version, deleted=_deletion(row)
+    )
 
 
 class CancelRepository:
@@ -329,17 +351,22 @@ class CancelRepository:
         rows = self._db.execute(sa.select(_C).where(_C.c.order_id == order_id).order_by(_C.c.seq))
         return [_cancel(r) for r in rows]
 
-    def delete_of_order(self, order_id: str) -> None:
-        self._db.execute(sa.delete(_C).where(_C.c.order_id == order_id))
+    def archive_of_order(self, order_id: str, deletion: Deletion) -> None:
+        """Mark the order's requests deleted with it (they stay, for its story)."""
+        self._db.execute(
+            sa.update(_C)
+            .where(_C.c.order_id == order_id, _C.c.deleted_at.is_(None))
+            .values(deleted_at=deletion.at, deleted_by=deletion.by)
+        )
 
     def list(
         self, query: Query, parties: frozenset[str] | None = None
     ) -> tuple[list[CancelRequest], int]:
-        """A page of requests, only those on orders for ``parties`` when given."""
-        where: tuple[Any, ...] = ()
+        """A page of requests not deleted, only those on orders for ``parties`` when given."""
+        where: tuple[Any, ...] = (_C.c.deleted_at.is_(None),)
         if parties is not None:
             theirs = sa.select(_O.c.order_id).where(_O.c.customer_key.in_(sorted(parties)))
-            where = (_C.c.order_id.in_(theirs),)
+            where += (_C.c.order_id.in_(theirs),)
         rows, total = list_page(self._db, _C, self._compiler, query, where)
         return [_cancel(r) for r in rows], total
 

@@ -105,6 +105,9 @@ product_order = sa.Table(
     sa.Column("correlation_id", sa.String(128)),
     sa.Column("document", Document, nullable=False),
     sa.Column("snapshot", Document),
+    # Deleted through the API: archived, never erased (NULL: not deleted).
+    sa.Column("deleted_at", sa.String(24)),
+    sa.Column("deleted_by", sa.String(255)),
     sa.UniqueConstraint("customer_key", "external_id", name="uq_product_order_external_id"),
     sa.Index("ix_product_order_state", "state", "seq"),
     sa.Index("ix_product_order_customer", "customer_key", "seq"),
@@ -136,6 +139,8 @@ cancel_product_order = sa.Table(
     sa.Column("last_update", sa.String(24), nullable=False),
     sa.Column("row_version", sa.Integer, nullable=False),
     sa.Column("document", Document, nullable=False),
+    sa.Column("deleted_at", sa.String(24)),  # archived with its order, never erased
+    sa.Column("deleted_by", sa.String(255)),
     sa.Index("ix_cancel_product_order_order", "order_id", "seq"),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from core.canonical import sha256_of
+from core.canonical import SORTED_JSON_SHA256, digest
 from core.pricing.discounts import Applied
 from core.pricing.engine import PriceLine, PriceTotal, money
 
@@ -156,5 +156,7 @@ def _alteration_record(applied: Applied) -> JsonObject:
 
 
 def fingerprint(snapshot: JsonObject) -> str:
-    """sha256 over canonical JSON (sorted keys, no spaces, UTF-8): equal promises, equal prints."""
-    return "sha256:" + sha256_of(snapshot)
+    """The fingerprint of a snapshot (without its ``fingerprint``) under the scheme it names in
+    ``fingerprintScheme``; a snapshot that names none was made under the sorted-JSON scheme."""
+    unsigned = {k: v for k, v in snapshot.items() if k != "fingerprint"}
+    return "sha256:" + digest(unsigned, str(snapshot.get("fingerprintScheme", SORTED_JSON_SHA256)))

@@ -9,10 +9,10 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
+import jcs
 import pytest
 from starlette.testclient import TestClient
 
-from core.canonical import sha256_of
 from core.persistence.database import Database
 from core.pricing.snapshot import fingerprint
 from tests.e2e.conftest import make_client
@@ -21,6 +21,11 @@ from tests.orders import add, order
 
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
 APPROVALS = "/admin/v1/approvals"
+
+
+def independent_jcs_sha256(value: Any) -> str:
+    """sha256 over RFC 8785 as the ``jcs`` package writes it (not the implementation we use)."""
+    return hashlib.sha256(jcs.canonicalize(value)).hexdigest()
 
 
 def actor(name: str, *roles: str) -> dict[str, str]:
@@ -132,6 +137,9 @@ def test_the_evidence_package_reproduces_every_fingerprint(dev: TestClient) -> N
     snapshot = package["priceCalculation"]["snapshot"]
     unsigned = {k: v for k, v in snapshot.items() if k != "fingerprint"}
     assert fingerprint(unsigned) == snapshot["fingerprint"] == package["fingerprints"]["snapshot"]
+    # Recomputed with another RFC 8785 implementation than ours (the ``jcs`` package).
+    assert snapshot["fingerprintScheme"] == package["fingerprints"]["scheme"] == "jcs-sha256"
+    assert "sha256:" + independent_jcs_sha256(unsigned) == snapshot["fingerprint"]
     assert (
         package["approval"]["status"] == "approved"
         and package["approval"]["policyVersion"] == "2026-12-01.1"
@@ -145,7 +153,8 @@ def test_the_evidence_package_reproduces_every_fingerprint(dev: TestClient) -> N
         ("productOfferingPrice", "pop-mobile-l-loyalty", "1.0"),
     }
     for entity in catalog.values():
-        assert sha256_of(entity["document"]) == entity["sha256"]
+        assert entity["hashScheme"] == "jcs-sha256"
+        assert independent_jcs_sha256(entity["document"]) == entity["sha256"]
     assert {"sam", "dora", "fin", "max"} <= set(package["actors"]) and package["correlationIds"]
     assert [s["to"] for s in package["timeline"] if s["item"] is None] == [
         "pending",

@@ -179,3 +179,11 @@ def test_cors_is_off_unless_origins_are_listed(client: TestClient, db: Database)
         assert answer.headers["access-control-allow-origin"] == "https://portal.example"
         other = cors.get(f"{API}/category", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_an_integer_past_exact_json_range_is_a_400_not_a_fingerprint(
+    shop: TestClient, shop_db: Database
+) -> None:
+    body = {**ORDER, "productOrderItem": [{**ORDER["productOrderItem"][0], "quantity": 2**60}]}  # type: ignore[dict-item]
+    assert_error(shop.post(f"{ORDERING}/productOrder", json=body), 400, "2**53")
+    assert rows(shop_db, "product_order") == 0

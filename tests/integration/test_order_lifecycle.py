@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from core.catalog.service import CatalogService, CatalogSettings
-from core.errors import Conflict, InvalidRequest, PreconditionFailed
+from core.errors import Conflict, InvalidRequest, NotFound, PreconditionFailed
 from core.ordering.cancellation import CancellationService
 from core.ordering.model import ProductOrder, Stamp
 from core.ordering.service import OrderingService
@@ -158,15 +158,22 @@ def test_cancelling_a_final_order_ends_in_error_with_the_reason(
         cancellation.cancel({"productOrder": {"id": placed.id}, "state": "done"}, order_ctx)
 
 
-def test_delete_removes_the_order_its_timeline_and_cancellations(
+def test_delete_archives_the_order_its_timeline_and_cancellations(
     ordering: OrderingService, cancellation: CancellationService, order_ctx: RequestContext
 ) -> None:
     placed = place(ordering, order_ctx)
     cancellation.cancel({"productOrder": {"id": placed.id}}, order_ctx)
+    timeline = rows(ordering.db, "order_timeline")
     ordering.delete(placed.id, order_ctx)
-    assert rows(ordering.db, "product_order") == rows(ordering.db, "cancel_product_order") == 0
-    assert rows(ordering.db, "order_timeline") == 0
+    assert rows(ordering.db, "product_order") == rows(ordering.db, "cancel_product_order") == 1
+    assert rows(ordering.db, "order_timeline") == timeline > 0
+    with pytest.raises(NotFound):
+        ordering.get(placed.id)
+    assert ordering.get_all([]).total == cancellation.get_all([]).total == 0
     with ordering.db.uow(write=False) as uow:
+        kept = uow.orders.get(placed.id)
+        assert kept is not None and kept.deleted is not None and kept.snapshot == placed.snapshot
+        assert all(c.deleted is not None for c in uow.cancels.of_order(placed.id))
         assert (
             uow.outbox.list("productOrder", placed.id)[-1].event_type == "ProductOrderDeleteEvent"
         )
