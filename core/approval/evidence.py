@@ -9,13 +9,8 @@ import json
 import zipfile
 from typing import Any
 
-from core.canonical import (
-    JCS_SHA256,
-    SORTED_JSON_SHA256,
-    NotCanonical,
-    jcs_sha256,
-    sha256_of,
-)
+from core.canonical import SORTED_JSON_SHA256
+from core.catalog.hashes import content_hash, key_of
 from core.errors import NotFound
 from core.ordering.model import iter_items
 from core.persistence.database import Database
@@ -84,6 +79,8 @@ def package(db: Database, order_id: str, generated_at: str) -> JsonObject:
         "fingerprints": {
             "snapshot": snapshot.get("fingerprint"),
             "scheme": snapshot.get("fingerprintScheme", SORTED_JSON_SHA256),
+            # Every catalog version as it was priced: False when one was changed since.
+            "catalogIntact": all(e["intact"] is not False for e in catalog),
             "algorithm": "sha256 over the snapshot without its fingerprint, canonical per its "
             "scheme: jcs-sha256 is RFC 8785 (JSON Canonicalization Scheme), sorted-json-sha256 "
             "is JSON with sorted keys, no spaces, UTF-8 (orders before JCS); each catalog "
@@ -127,29 +124,29 @@ def _catalog(uow: UnitOfWork, snapshot: JsonObject) -> list[JsonObject]:
             for ref in refs:
                 if isinstance(ref, dict) and ref.get("version"):
                     wanted.add(("productOfferingPrice", str(ref["id"]), str(ref["version"])))
+    captured = snapshot.get("catalogHashes") or {}
     found = []
     for kind, entity_id, version in sorted(wanted):
         entity = uow.catalog.get(kind, entity_id, version)
         document = entity.document if entity else None
+        stored = captured.get(key_of(kind, entity_id, version))
+        now = content_hash(document) if document is not None else None
+        scheme, _, digest = (now or "").partition(":")
         found.append(
             {
                 "kind": kind,
                 "id": entity_id,
                 "version": version,
                 "document": document,
-                **(_hash(document) if document is not None else {"sha256": None}),
+                "sha256": digest or None,
+                "hashScheme": scheme or None,
+                # The hash taken when the order was priced (orders before: none) and whether
+                # the version reads the same now.
+                "capturedHash": stored,
+                "intact": None if stored is None else stored == now,
             }
         )
     return found
-
-
-def _hash(document: JsonObject) -> JsonObject:
-    """A catalog document's sha256 and the scheme that recomputes it: RFC 8785, or sorted
-    JSON for a document that has no RFC 8785 form (an integer past 2**53 - 1)."""
-    try:
-        return {"sha256": jcs_sha256(document), "hashScheme": JCS_SHA256}
-    except NotCanonical:
-        return {"sha256": sha256_of(document), "hashScheme": SORTED_JSON_SHA256}
 
 
 def _items(document: JsonObject) -> list[JsonObject]:

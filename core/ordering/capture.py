@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.canonical import JCS_SHA256, NotCanonical
+from core.catalog.hashes import CatalogHashes, key_of
 from core.catalog.lifecycle import LifecyclePolicy
 from core.catalog.model import CatalogEntity
 from core.errors import InvalidRequest
@@ -62,6 +63,7 @@ def load_context(
     on: str,
     strict: bool,
     lifecycle: LifecyclePolicy,
+    hashes: CatalogHashes | None = None,
 ) -> OrderContext:
     """Read what the rules need with a handful of batch queries."""
     customer = customer_of(document)
@@ -96,6 +98,7 @@ def load_context(
         strict=strict,
         customer_id=customer,
         channels=channels,
+        hashes=hashes or CatalogHashes(),
     )
 
 
@@ -127,7 +130,8 @@ def capture(document: JsonObject, items: list[OrderItem], ctx: OrderContext) -> 
     order_totals = _price(outcomes, by_id, ctx, problems)
     if ctx.strict:
         problems.extend(_client_price_problems(document, outcomes, order_totals))
-    return Capture(problems, outcomes, order_totals, _snapshot(outcomes, order_totals, ctx.on))
+    snapshot = _snapshot(outcomes, order_totals, ctx.on, _catalog_hashes(outcomes, ctx))
+    return Capture(problems, outcomes, order_totals, snapshot)
 
 
 def _add(outcome: ItemOutcome, ctx: OrderContext, children: list[OrderItem]) -> list[str]:
@@ -288,8 +292,25 @@ def _ref(entity: CatalogEntity | None) -> JsonObject | None:
     return {"id": entity.id, "version": entity.version} if entity else None
 
 
+def _catalog_hashes(outcomes: list[ItemOutcome], ctx: OrderContext) -> dict[str, str]:
+    """The content hash of each catalog version the order was checked and priced against."""
+    found: dict[str, str] = {}
+    for o in outcomes:
+        entities = [o.offering, o.spec]
+        for line in o.lines:
+            entities.append(ctx.prices.get(line.pop_id or ""))
+            entities += [ctx.prices.get(a.alteration.pop_id or "") for a in line.applied]
+        for entity in entities:
+            if entity is not None:
+                found[key_of(entity.kind, entity.id, entity.version)] = ctx.hashes.of(entity)
+    return dict(sorted(found.items()))
+
+
 def _snapshot(
-    outcomes: list[ItemOutcome], order_totals: list[engine.PriceTotal], on: str
+    outcomes: list[ItemOutcome],
+    order_totals: list[engine.PriceTotal],
+    on: str,
+    catalog: dict[str, str],
 ) -> JsonObject:
     items: list[JsonObject] = []
     for o in outcomes:
@@ -319,6 +340,7 @@ def _snapshot(
             }
             for t in order_totals
         ],
+        "catalogHashes": catalog,
     }
     try:
         return {"fingerprint": fingerprint(snapshot), **snapshot}

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.approval.assessment import Assessment, assess, open_case, repriced, withdraw_case
 from core.approval.store import PolicyInForce
+from core.catalog.hashes import CatalogHashes
 from core.catalog.patching import apply_patch, identity_sent
 from core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from core.ordering import states
@@ -39,6 +40,11 @@ class OrderingService(UseCases[ProductOrder]):
 
     kind = KIND
     schema = SCHEMA
+
+    @functools.cached_property
+    def catalog_hashes(self) -> CatalogHashes:
+        """Content hashes of catalog versions, shared by every capture of this service."""
+        return CatalogHashes()
 
     @functools.cached_property
     def policies(self) -> PolicyInForce:
@@ -132,7 +138,15 @@ class OrderingService(UseCases[ProductOrder]):
     ) -> Capture:
         """Validate and price ``document`` (whose ``items`` are given) in place; 400 with every
         problem, nothing written."""
-        ctx = load_context(uow, document, items, now, self.settings.strict, self.settings.lifecycle)
+        ctx = load_context(
+            uow,
+            document,
+            items,
+            now,
+            self.settings.strict,
+            self.settings.lifecycle,
+            self.catalog_hashes,
+        )
         result = capture(document, items, ctx)
         if result.problems:
             raise InvalidRequest(result.problems, "Invalid order")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.catalog.hashes import CatalogHashes
 from core.catalog.lifecycle import LifecyclePolicy
 from core.catalog.model import CatalogEntity
 from core.inventory.model import InstalledProduct
@@ -24,6 +25,7 @@ class OrderContext:
     strict: bool
     customer_id: str | None
     channels: frozenset[str] = field(default_factory=frozenset)
+    hashes: CatalogHashes = field(default_factory=CatalogHashes)
 
     def spec_of(self, offering: CatalogEntity) -> CatalogEntity | None:
         ref = offering.document.get("productSpecification") or {}

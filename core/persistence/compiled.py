@@ -9,13 +9,13 @@ and run on the driver's cursor; each run's duration is kept, so callers can tell
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+
+from core.lru import LRU
 
 # A read that took less than this the last time it ran counts as quick.
 QUICK_SECONDS = 0.005
@@ -89,29 +89,26 @@ class CompiledRead:
         return tuple(row)
 
 
+_MISSING: Any = object()  # not compiled yet (a read that cannot be compiled is stored as None)
+
+
 class CompiledReads:
     """A thread-safe LRU of compiled reads by request key, for one dialect."""
 
     def __init__(self, dialect: sa.Dialect, size: int = 2048) -> None:
         self._dialect = dialect
-        self._size = size
-        self._items: OrderedDict[Hashable, CompiledRead | None] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: LRU[Hashable, CompiledRead | None] = LRU(size)
 
     def peek(self, key: Hashable) -> CompiledRead | None:
         """The read compiled for ``key`` earlier, if any (nothing is compiled here)."""
-        with self._lock:
-            return self._items.get(key)
+        return self._items.peek(key)
 
     def get(self, key: Hashable, build: Callable[[], sa.Select[Any]]) -> CompiledRead | None:
-        """The read for ``key``, compiled from ``build()`` the first time."""
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
+        """The read for ``key``, compiled from ``build()`` the first time (None: it cannot be
+        compiled, which is remembered too)."""
+        found = self._items.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
         read = CompiledRead.of(build(), self._dialect)
-        with self._lock:
-            self._items[key] = read
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+        self._items.put(key, read)
         return read

@@ -7,30 +7,23 @@ generation, so a cached total is only reused while nothing in the catalog has ch
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
+
+from core.lru import LRU
 
 
 class CountCache:
     """A small thread-safe LRU of ``key -> (generation, total)``."""
 
     def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._items: OrderedDict[Hashable, tuple[int, int]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: LRU[Hashable, tuple[int, int]] = LRU(size)
 
     def get(self, key: Hashable, generation: int) -> int | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None or item[0] != generation:
-                return None
-            self._items.move_to_end(key)
-            return item[1]
+        item = self._items.peek(key)
+        if item is None or item[0] != generation:
+            return None
+        self._items.get(key)  # used: kept longer
+        return item[1]
 
     def put(self, key: Hashable, generation: int, total: int) -> None:
-        with self._lock:
-            self._items[key] = (generation, total)
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+        self._items.put(key, (generation, total))

@@ -8,13 +8,14 @@ import logging
 import pathlib
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import jwt
+
+from core.lru import LRU
 
 log = logging.getLogger("tmf.auth")
 
@@ -197,29 +198,20 @@ class TokenVerifier:
         self.names = names or ClaimNames()
         self.leeway = leeway_seconds
         self.clock = clock
-        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
-        self._generation = keys.generation
-        self._lock = threading.Lock()
+        self._verified: LRU[str, tuple[Principal, float, int]] = LRU(VERIFIED_CACHE)
 
     def verify(self, token: str, fetch: bool = True) -> Principal:
         """The principal of a valid token; ``InvalidToken`` otherwise. With ``fetch`` False an
         unknown key raises ``UnknownKey`` instead of fetching the key set (no I/O)."""
-        with self._lock:
-            if self._generation != self.keys.generation:
-                self._verified.clear()
-                self._generation = self.keys.generation
-            known = self._verified.get(token)
-            if known is not None:
-                principal, expires = known
-                if self.clock() <= expires + self.leeway:
-                    self._verified.move_to_end(token)
-                    return principal
-                del self._verified[token]
+        known = self._verified.get(token)
+        if known is not None:
+            principal, expires, generation = known
+            if generation == self.keys.generation and self.clock() <= expires + self.leeway:
+                return principal
+            self._verified.pop(token)
+        generation = self.keys.generation  # as the token is checked against it
         principal, expires = self._check(token, fetch)
-        with self._lock:
-            self._verified[token] = (principal, expires)
-            while len(self._verified) > VERIFIED_CACHE:
-                self._verified.popitem(last=False)
+        self._verified.put(token, (principal, expires, generation))
         return principal
 
     def _check(self, token: str, fetch: bool) -> tuple[Principal, float]:

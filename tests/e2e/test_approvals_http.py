@@ -11,6 +11,7 @@ from typing import Any
 
 import jcs
 import pytest
+import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from core.persistence.database import Database
@@ -229,3 +230,40 @@ def test_the_policy_is_managed_through_the_admin_api(dev: TestClient) -> None:
     assert placed["state"] == "pending"  # 5 % asks for Finance under the new version
     (case,) = [c for c in dev.get(APPROVALS).json() if c["orderId"] == placed["id"]]
     assert case["policyVersion"] == "2026-12-02.1" and case["requiredRoles"] == [["finance"]]
+
+
+def test_the_evidence_shows_a_catalog_version_changed_after_the_order(
+    dev: TestClient, shop_db: Database
+) -> None:
+    """The hashes taken at capture prove the catalog as priced; editing a stored version
+    behind the API's back shows as a mismatch."""
+    placed = dev.post(ORDERS, json=order("cust-carol", add("1", "po-mobile-s"))).json()
+    captured = placed["pricingSnapshot"]["catalogHashes"]
+    assert "productOffering/po-mobile-s@1.0" in captured
+    assert all(h.startswith("jcs-sha256:") for h in captured.values())
+    url = f"/admin/v1/orders/{placed['id']}/evidence"
+    before = dev.get(url).json()
+    assert before["fingerprints"]["catalogIntact"] is True
+    assert all(e["intact"] is True for e in before["catalog"])
+    with shop_db.engine.begin() as connection:
+        row = connection.execute(
+            sa.text(
+                "SELECT document FROM catalog_entity WHERE kind = 'productOffering' "
+                "AND entity_id = 'po-mobile-s' AND version = '1.0'"
+            )
+        ).scalar_one()
+        original = json.loads(row) if isinstance(row, str) else row
+    rewrite = sa.text(
+        "UPDATE catalog_entity SET document = :d WHERE kind = 'productOffering' "
+        "AND entity_id = 'po-mobile-s' AND version = '1.0'"
+    )
+    with shop_db.engine.begin() as connection:
+        connection.execute(rewrite, {"d": json.dumps({**original, "description": "rewritten"})})
+    try:
+        after = dev.get(url).json()
+    finally:  # the demo catalog as the other tests know it
+        with shop_db.engine.begin() as connection:
+            connection.execute(rewrite, {"d": json.dumps(original)})
+    assert after["fingerprints"]["catalogIntact"] is False
+    changed = {(e["kind"], e["id"]) for e in after["catalog"] if e["intact"] is False}
+    assert changed == {("productOffering", "po-mobile-s")}
