@@ -27,10 +27,53 @@ def sha256_of(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+MAX_EXACT_INTEGER = 2**53 - 1  # I-JSON: what every JSON reader holds exactly
+
+
+def _already_canonical(value: Any) -> bool:
+    """Whether Python's sorted compact JSON of ``value`` is its RFC 8785 form: no floats (the
+    shortest forms differ), integers within the I-JSON range, names in ASCII (sorted alike by
+    code point and by UTF-16 code unit). Strings escape alike in both."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if node is None or node is True or node is False or isinstance(node, str):
+            continue
+        if isinstance(node, int):
+            if -MAX_EXACT_INTEGER <= node <= MAX_EXACT_INTEGER:
+                continue
+            return False
+        if isinstance(node, dict):
+            if not all(isinstance(k, str) and k.isascii() for k in node):
+                return False
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        else:
+            return False
+    return True
+
+
+def jcs(value: Any) -> bytes:
+    """The RFC 8785 canonical form of ``value`` (``NotCanonical`` when it has none).
+
+    The ``rfc8785`` package writes it, in pure Python (~0.4 ms for an order's snapshot); a
+    value for which the C-accelerated standard encoder writes the same bytes (snapshots: amounts
+    are strings) takes that path, which a test checks against both implementations.
+    """
+    if _already_canonical(value):
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        try:
+            return text.encode()
+        except UnicodeEncodeError:  # an unpaired surrogate: let rfc8785 refuse it
+            pass
+    return rfc8785.dumps(value)
+
+
 def jcs_sha256(value: Any) -> str:
     """Hex sha256 over the RFC 8785 canonical form of ``value`` (``NotCanonical`` when it
     has none)."""
-    return hashlib.sha256(rfc8785.dumps(value)).hexdigest()
+    return hashlib.sha256(jcs(value)).hexdigest()
 
 
 def digest(value: Any, scheme: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -73,8 +74,8 @@ class TextSafeJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         if not text:
             return None
         body = parse_strict(text)
-        if "\\u0000" in text and (where := nul_at(body, "")) is not None:
-            raise BadRequestProblem(detail=f"{where or '(body)'}: text may not hold U+0000 (NUL)")
+        if (problem := _unstorable_problem(text, body)) is not None:
+            raise BadRequestProblem(detail=problem)
         return body
 
 
@@ -133,22 +134,42 @@ def depth_exceeds(node: Any, limit: int) -> bool:
     return bool(level)
 
 
-def nul_at(node: Any, path: str) -> str | None:
-    """The path of the first string or name holding a NUL character, None when there is none."""
+# What no store keeps as text: NUL (PostgreSQL refuses it) and a surrogate code point left
+# unpaired by a ``\\uD800``-style escape (not Unicode; UTF-8 cannot encode it).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_ESCAPED_UNSTORABLE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def unstorable_at(node: Any, path: str) -> tuple[str, str] | None:
+    """The path of the first string or name holding a character no store keeps, and which
+    character that is; None when there is none."""
     if isinstance(node, str):
-        return path if "\x00" in node else None
+        char = _UNSTORABLE.search(node)
+        return (path, char.group()) if char else None
     if isinstance(node, dict):
         for key, value in node.items():
             where = f"{path}.{key}" if path else str(key)
-            if "\x00" in key:
-                return where.replace("\x00", "\\u0000")
-            if (found := nul_at(value, where)) is not None:
+            if (bad := _UNSTORABLE.search(key)) is not None:
+                return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", where), bad.group()
+            if (found := unstorable_at(value, where)) is not None:
                 return found
     if isinstance(node, list):
         for index, value in enumerate(node):
-            if (found := nul_at(value, f"{path}[{index}]")) is not None:
+            if (found := unstorable_at(value, f"{path}[{index}]")) is not None:
                 return found
     return None
+
+
+def _unstorable_problem(text: str, body: Any) -> str | None:
+    """What a body holds that no store keeps (only looked for when an escape could carry it)."""
+    if not _ESCAPED_UNSTORABLE.search(text):
+        return None
+    found = unstorable_at(body, "")
+    if found is None:
+        return None
+    where, char = found
+    what = "U+0000 (NUL)" if char == "\x00" else f"an unpaired surrogate (U+{ord(char):04X})"
+    return f"{where or '(body)'}: text may not hold {what}"
 
 
 BODY_VALIDATORS = MediaTypeDict({**VALIDATOR_MAP["body"], "*/*json": TextSafeJSONBodyValidator})

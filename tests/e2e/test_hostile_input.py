@@ -187,3 +187,27 @@ def test_an_integer_past_exact_json_range_is_a_400_not_a_fingerprint(
     body = {**ORDER, "productOrderItem": [{**ORDER["productOrderItem"][0], "quantity": 2**60}]}  # type: ignore[dict-item]
     assert_error(shop.post(f"{ORDERING}/productOrder", json=body), 400, "2**53")
     assert rows(shop_db, "product_order") == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": "a\\ud800b"}',
+        '{"name": "ok", "description": "\\uDFFF"}',
+        '{"\\ud83d": 1, "name": "x"}',
+    ],
+)
+def test_an_unpaired_surrogate_is_a_400(client: TestClient, db: Database, body: str) -> None:
+    response = client.post(
+        f"{API}/category", content=body, headers={"content-type": "application/json"}
+    )
+    assert_error(response, 400, "unpaired surrogate")
+    assert rows(db, "catalog_entity") == 0
+
+
+def test_a_paired_surrogate_escape_is_text(client: TestClient) -> None:
+    body = '{"name": "smile \\ud83d\\ude00"}'
+    response = client.post(
+        f"{API}/category", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 201 and response.json()["name"] == "smile \U0001f600"
