@@ -3,6 +3,8 @@ carrying the scope of the operation it calls, or it is answered 401/403 here."""
 
 from __future__ import annotations
 
+import re
+
 from starlette.concurrency import run_in_threadpool
 
 from server.auth.scopes import PUBLIC, ScopeMap
@@ -36,7 +38,10 @@ class AuthGate:
                 401,
                 "unauthorized",
                 str(error),
-                {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{error}"'},
+                {
+                    "WWW-Authenticate": 'Bearer error="invalid_token", '
+                    f'error_description="{quoted_text(str(error))}"'
+                },
             )
             return
         refusal = self._refusal(principal, needed, scope["path"])
@@ -67,6 +72,12 @@ class AuthGate:
         if principal.party_ids is not None and path.startswith("/admin/"):
             return "a partner token (one naming its customers) does not reach the admin API"
         return None
+
+
+def quoted_text(text: str) -> str:
+    """Text safe inside a header's quoted string (RFC 6750 allows printable ASCII but ``"``
+    and ``\\``): what a token's header said may be anything."""
+    return re.sub(r'[^\x20-\x7e]|["\\]', "?", text)
 
 
 def bearer_token(scope: Scope) -> str:

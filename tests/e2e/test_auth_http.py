@@ -141,6 +141,7 @@ def _forged(idp: IdentityProvider) -> dict[str, str]:
         "no subject": idp.token(scopes=EVERY_SCOPE, sub=None),
         "not a JWT": "not-a-token",
         "kid not a string": _unsigned({"alg": "RS256", "kid": ["a", "b"]}, claims),
+        "alg outside latin-1": _unsigned({"alg": '\u4e2d"\r\n', "kid": rsa.kid}, claims),
     }
 
 
