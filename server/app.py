@@ -16,12 +16,11 @@ from typing import Any, Protocol
 import connexion
 import yaml
 from connexion.exceptions import ProblemException
-from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
+from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
-from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 import openapi
@@ -50,11 +49,9 @@ from core.schema import ResourceSchemas
 from server import errors, http
 from server.admin import AdminHandlers
 from server.approvals import ApprovalHandlers
-from server.auth.gate import AuthGate
-from server.auth.scopes import ScopeMap
-from server.auth.tokens import ClaimNames, KeySet, TokenVerifier, jwks_from_file, jwks_from_url
 from server.background import BackgroundLoop, JobRunner
-from server.guard import BodyTooLarge, RequestGuard
+from server.gates import APIS, add_gates
+from server.guard import BodyTooLarge
 from server.hub import HubHandlers
 from server.metrics import Metrics
 from server.settings import Settings
@@ -146,7 +143,6 @@ def load_lifecycle(path: str | None) -> LifecyclePolicy:
     return LifecyclePolicy.from_mapping(yaml.safe_load(pathlib.Path(path).read_text()))
 
 
-APIS = ("tmf620", "tmf622", "admin")
 GIL_SLICE_SECONDS = 0.0005
 
 
@@ -273,64 +269,6 @@ def event_loops(container: Container) -> list[BackgroundLoop]:
     if container.relay is not None:
         loops.append(BackgroundLoop("tmf-broker", container.relay.step, poll))
     return loops
-
-
-def add_gates(app: connexion.AsyncApp, settings: Settings) -> None:
-    """What every request passes before connexion routes it, outermost first: CORS (only for
-    the origins configured), the request guard (size, control characters, header bounds,
-    security headers), and with ``TMF_AUTH=jwt`` the authentication gate (token and scope)."""
-    origins = settings.allowed_origins()
-    if origins:
-        app.add_middleware(
-            CORSMiddleware,
-            position=MiddlewarePosition.BEFORE_EXCEPTION,
-            allow_origins=origins,
-            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
-            allow_headers=[
-                "Authorization",
-                "Content-Type",
-                "Idempotency-Key",
-                "If-Match",
-                "X-Correlation-ID",
-            ],
-            expose_headers=[
-                "Location",
-                "ETag",
-                "X-Total-Count",
-                "X-Result-Count",
-                "X-Correlation-ID",
-            ],
-        )
-    app.add_middleware(
-        RequestGuard,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
-        max_body_bytes=settings.max_body_bytes,
-        no_store=settings.auth == "jwt",
-    )
-    if settings.auth == "jwt":
-        app.add_middleware(
-            AuthGate,
-            position=MiddlewarePosition.BEFORE_EXCEPTION,
-            verifier=build_verifier(settings),
-            scopes=ScopeMap({api: openapi.load(api) for api in APIS}),
-        )
-
-
-def build_verifier(settings: Settings) -> TokenVerifier:
-    """The token checks ``TMF_AUTH_*`` describe (keys from a JWKS URL or file)."""
-    assert settings.auth_issuer and settings.auth_audience  # the settings insist on them
-    load = (
-        jwks_from_url(settings.auth_jwks_url, settings.auth_jwks_timeout_seconds)
-        if settings.auth_jwks_url
-        else jwks_from_file(str(settings.auth_jwks_file))
-    )
-    return TokenVerifier(
-        KeySet(load, settings.auth_jwks_refetch_seconds),
-        settings.auth_issuer,
-        settings.auth_audience,
-        ClaimNames(settings.auth_actor_claim, settings.auth_roles_claim, settings.auth_party_claim),
-        settings.auth_leeway_seconds,
-    )
 
 
 def create_app(

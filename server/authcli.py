@@ -12,6 +12,7 @@ import openapi
 from server.auth import devkeys
 from server.auth.devkeys import SigningKey
 from server.auth.scopes import operations
+from server.gates import APIS
 
 dev_cli = typer.Typer(no_args_is_help=True, help="Development only: local keys and test tokens.")
 
@@ -60,8 +61,6 @@ def scopes(
     markdown: bool = typer.Option(False, help="A Markdown table instead of tab-separated lines."),
 ) -> None:
     """Every operation of the served documents with the scope a token needs for it."""
-    from server.app import APIS
-
     found = list(operations({api: openapi.load(api) for api in APIS}))
     if markdown:
         typer.echo("| method | path | operation | scope |\n| --- | --- | --- | --- |")

@@ -20,9 +20,9 @@ from core.events.cloud import to_cloudevent
 from core.ordering.service import OrderingService
 from core.persistence.database import Database
 from core.requests import RequestContext
-from server.app import APIS
 from server.auth.devkeys import SigningKey
 from server.auth.scopes import PUBLIC, SCOPES, operations
+from server.gates import APIS
 from tests.e2e.conftest import make_client
 from tests.e2e.test_admin_http import place_held_order
 from tests.e2e.test_approvals_http import APPROVALS, ORDERS, actor, business_order
