@@ -1,6 +1,6 @@
 """Request validation tweaks: parameter errors that name the parameter, validators built once,
-and JSON bodies parsed strictly (no NUL characters, NaN or Infinity, duplicate names, or
-nesting past ``MAX_DEPTH``)."""
+and JSON bodies parsed strictly (no text a store cannot keep, no NaN, Infinity or numbers out
+of range, no duplicate names, no nesting past ``MAX_DEPTH``)."""
 
 from __future__ import annotations
 
@@ -63,11 +63,12 @@ MAX_DEPTH = 64
 
 
 class TextSafeJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
-    """Connexion's JSON body validator, parsing strictly: a NUL character (U+0000) in a string
-    or name (no store keeps it; PostgreSQL refuses it in text and JSONB), ``NaN``/``Infinity``
-    (not JSON, and no price or quantity), a name given twice in one object (which one counts
-    would depend on the parser) or nesting deeper than ``MAX_DEPTH``: each the client's error,
-    a 400, on every back end alike."""
+    """Connexion's JSON body validator, parsing strictly: a NUL character (U+0000) or an
+    unpaired surrogate in a string or name (no store keeps them; PostgreSQL refuses NUL in text
+    and JSONB), ``NaN``/``Infinity`` or a number out of range (not JSON, and no price or
+    quantity), a name given twice in one object (which one counts would depend on the parser)
+    or nesting deeper than ``MAX_DEPTH``: each the client's error, a 400, on every back end
+    alike."""
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Any) -> Any:
         text = b"".join([message async for message in stream]).decode(self._encoding)

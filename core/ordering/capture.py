@@ -63,7 +63,7 @@ def load_context(
     on: str,
     strict: bool,
     lifecycle: LifecyclePolicy,
-    hashes: CatalogHashes | None = None,
+    hashes: CatalogHashes,
 ) -> OrderContext:
     """Read what the rules need with a handful of batch queries."""
     customer = customer_of(document)
@@ -98,7 +98,7 @@ def load_context(
         strict=strict,
         customer_id=customer,
         channels=channels,
-        hashes=hashes or CatalogHashes(),
+        hashes=hashes,
     )
 
 

@@ -24,8 +24,8 @@ class OrderContext:
     on: str  # the order date, canonical UTC
     strict: bool
     customer_id: str | None
+    hashes: CatalogHashes  # content hashes of catalog versions, shared between captures
     channels: frozenset[str] = field(default_factory=frozenset)
-    hashes: CatalogHashes = field(default_factory=CatalogHashes)
 
     def spec_of(self, offering: CatalogEntity) -> CatalogEntity | None:
         ref = offering.document.get("productSpecification") or {}

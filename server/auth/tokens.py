@@ -63,10 +63,11 @@ def claim(claims: dict[str, Any], path: str) -> Any:
     return node
 
 
-def _names(value: Any, separator: str | None = None) -> frozenset[str]:
-    """A claim holding one name, names separated by white space, or a list of names."""
+def _names(value: Any, split: bool = True) -> frozenset[str]:
+    """A claim holding a list of names, or one string: names separated by white space when
+    ``split``, else a single name (a party id may hold a space)."""
     if isinstance(value, str):
-        return frozenset(value.split(separator)) if separator != "" else frozenset({value})
+        return frozenset(value.split()) if split else frozenset({value})
     if isinstance(value, list):
         return frozenset(v for v in value if isinstance(v, str) and v)
     return frozenset()
@@ -82,7 +83,7 @@ def principal_of(claims: dict[str, Any], names: ClaimNames) -> Principal:
         actor=actor,
         roles=_names(claim(claims, names.roles)),
         scopes=scopes,
-        party_ids=None if parties is None else _names(parties, ""),
+        party_ids=None if parties is None else _names(parties, split=False),
     )
 
 
