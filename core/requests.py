@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from core.errors import PreconditionFailed
 
@@ -22,6 +23,18 @@ class RequestContext:
     def sees_party(self, party_id: str | None) -> bool:
         """Whether a resource of this customer exists for the caller."""
         return self.party_ids is None or (party_id is not None and party_id in self.party_ids)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """When and by whom a resource was deleted through the API: it is archived, never erased
+    (the TMF API answers 404 for it; the admin API and the evidence still tell its story)."""
+
+    at: str
+    by: str | None = None
+
+    def view(self) -> dict[str, Any]:
+        return {"at": self.at, "by": self.by}
 
 
 def version_tag(*parts: object) -> str:

@@ -126,6 +126,7 @@ ORDER_SIDE = (
     "inbox",
     "approval_case",
     "approval_policy",
+    "catalog_use",
 )
 _demo_state: dict[int, tuple[int, int]] = {}  # database -> (generation, rows) after seeding
 

@@ -128,7 +128,8 @@ def _catalog(uow: UnitOfWork, snapshot: JsonObject) -> list[JsonObject]:
     found = []
     for kind, entity_id, version in sorted(wanted):
         entity = uow.catalog.get(kind, entity_id, version)
-        document = entity.document if entity else None
+        archived = None if entity else uow.catalog_history.archived(kind, entity_id, version)
+        document = entity.document if entity else archived.entity.document if archived else None
         stored = captured.get(key_of(kind, entity_id, version))
         now = content_hash(document) if document is not None else None
         scheme, _, digest = (now or "").partition(":")
@@ -144,6 +145,8 @@ def _catalog(uow: UnitOfWork, snapshot: JsonObject) -> list[JsonObject]:
                 # the version reads the same now.
                 "capturedHash": stored,
                 "intact": None if stored is None else stored == now,
+                # Deleted from the catalog since: the archived copy, with when and by whom.
+                "deleted": archived.deleted.view() if archived else None,
             }
         )
     return found

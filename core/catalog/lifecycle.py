@@ -52,6 +52,17 @@ class LifecyclePolicy:
     def is_end_of_life(self, state: str | None) -> bool:
         return state in self.end_of_life
 
+    def retirements(self, state: str | None) -> list[str]:
+        """The states a released, sellable entity may move to that stop its sale (where to
+        send an entity that cannot be deleted)."""
+        if state not in self.sellable:
+            return []
+        return sorted(
+            t
+            for t in self.transitions.get(state, frozenset())
+            if t in self.released and t not in self.sellable
+        )
+
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> LifecyclePolicy:
         """Build from ``{states, transitions: {state: [targets]}, released, sellable,

@@ -24,11 +24,12 @@ from core.persistence.database import Database
 from core.persistence.uow import UnitOfWork
 from core.ports import Clock, IdGenerator, SystemClock, UuidGenerator
 from core.query import Query, parse_query
-from core.requests import RequestContext, require_match
+from core.requests import Deletion, RequestContext, require_match
 from core.schema import ResourceSchemas
 from core.timeutil import format_utc
 
 DOMAIN = "productCatalogManagement"
+USERS_SHOWN = 10  # how many of each kind of referrer a refused delete names
 
 
 @dataclass(frozen=True)
@@ -218,20 +219,60 @@ class CatalogService:
     def delete(
         self, kind_name: str, entity_id: str, ctx: RequestContext, if_match: str | None = None
     ) -> None:
+        """Delete an entity from the catalog: its versions are archived, never erased. In
+        strict mode a released entity (history) or one still used is a 409 saying why."""
         kind = KINDS[kind_name]
         with self.db.uow() as uow:
             current = self._current_for_change(uow, kind, entity_id, if_match)
             now = self._now()
             if self.settings.strict:
-                users = integrity.referrers(kind, entity_id, self._ctx(uow, now))
+                self._refuse_losing_history(uow, kind, current)
+                users = self._users(uow, kind, entity_id, now)
                 if users:
                     raise Conflict(
                         f"{kind.name} {entity_id!r} is still referred to by {', '.join(users)}",
                         "Entity in use",
                     )
+            uow.catalog_history.archive(kind.name, entity_id, Deletion(now, ctx.actor))
             uow.catalog.delete(kind.name, entity_id, current.row_version)
             self._emit(uow, kind, "Delete", current.document, now, ctx)
             uow.commit()
+
+    def _refuse_losing_history(
+        self, uow: UnitOfWork, kind: CatalogKind, current: CatalogEntity
+    ) -> None:
+        """A version that was released may have been sold: it stays, the entity is retired."""
+        lifecycle = self.settings.lifecycle
+        released = [
+            v
+            for v in uow.catalog.versions(kind.name, current.id)
+            if lifecycle.is_released(v.lifecycle_status)
+        ]
+        if not released:
+            return
+        seen = ", ".join(f"{v.version} {v.lifecycle_status}" for v in released)
+        targets = lifecycle.retirements(current.lifecycle_status)
+        advice = (
+            f"retire it instead (lifecycleStatus {' or '.join(repr(t) for t in targets)})"
+            if targets
+            else f"it is {current.lifecycle_status} and stays as history"
+        )
+        raise Conflict(
+            f"{kind.name} {current.id!r} was released ({seen}): released versions are kept as "
+            f"catalog history and cannot be deleted; {advice}",
+            "Released entity",
+        )
+
+    def _users(self, uow: UnitOfWork, kind: CatalogKind, entity_id: str, now: str) -> list[str]:
+        """What refers to the entity: current entities, orders priced against one of its
+        versions, installed products of it (each list cut at ``USERS_SHOWN``)."""
+        users = integrity.referrers(kind, entity_id, self._ctx(uow, now))
+        orders = uow.catalog_history.orders_using(kind.name, entity_id, USERS_SHOWN)
+        users.extend(f"productOrder {o!r}" for o in orders)
+        if kind.name == "productOffering":
+            products = uow.inventory.of_offering(entity_id, USERS_SHOWN)
+            users.extend(f"product {p!r}" for p in products)
+        return users
 
     def audit(self) -> dict[tuple[str, str], list[str]]:
         """Integrity problems of every stored current entity, e.g. after a raw legacy load."""

@@ -54,6 +54,8 @@ class Capture:
     outcomes: list[ItemOutcome]
     order_totals: list[engine.PriceTotal]
     snapshot: JsonObject
+    # Catalog versions priced against that were not released: a delete must know of them.
+    unreleased: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def load_context(
@@ -130,8 +132,15 @@ def capture(document: JsonObject, items: list[OrderItem], ctx: OrderContext) -> 
     order_totals = _price(outcomes, by_id, ctx, problems)
     if ctx.strict:
         problems.extend(_client_price_problems(document, outcomes, order_totals))
-    snapshot = _snapshot(outcomes, order_totals, ctx.on, _catalog_hashes(outcomes, ctx))
-    return Capture(problems, outcomes, order_totals, snapshot)
+    versions = _catalog_versions(outcomes, ctx)
+    hashes = {key_of(v.kind, v.id, v.version): ctx.hashes.of(v) for v in versions}
+    snapshot = _snapshot(outcomes, order_totals, ctx.on, dict(sorted(hashes.items())))
+    unreleased = [
+        (v.kind, v.id, v.version)
+        for v in versions
+        if not ctx.lifecycle.is_released(v.lifecycle_status)
+    ]
+    return Capture(problems, outcomes, order_totals, snapshot, unreleased)
 
 
 def _add(outcome: ItemOutcome, ctx: OrderContext, children: list[OrderItem]) -> list[str]:
@@ -292,9 +301,9 @@ def _ref(entity: CatalogEntity | None) -> JsonObject | None:
     return {"id": entity.id, "version": entity.version} if entity else None
 
 
-def _catalog_hashes(outcomes: list[ItemOutcome], ctx: OrderContext) -> dict[str, str]:
-    """The content hash of each catalog version the order was checked and priced against."""
-    found: dict[str, str] = {}
+def _catalog_versions(outcomes: list[ItemOutcome], ctx: OrderContext) -> list[CatalogEntity]:
+    """Each catalog version the order was checked and priced against, once."""
+    found: dict[tuple[str, str, str], CatalogEntity] = {}
     for o in outcomes:
         entities = [o.offering, o.spec]
         for line in o.lines:
@@ -302,8 +311,8 @@ def _catalog_hashes(outcomes: list[ItemOutcome], ctx: OrderContext) -> dict[str,
             entities += [ctx.prices.get(a.alteration.pop_id or "") for a in line.applied]
         for entity in entities:
             if entity is not None:
-                found[key_of(entity.kind, entity.id, entity.version)] = ctx.hashes.of(entity)
-    return dict(sorted(found.items()))
+                found[(entity.kind, entity.id, entity.version)] = entity
+    return list(found.values())
 
 
 def _snapshot(

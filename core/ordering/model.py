@@ -9,7 +9,7 @@ from typing import Any
 
 from core.errors import Conflict
 from core.ordering import states
-from core.requests import version_tag
+from core.requests import Deletion, version_tag
 
 JsonObject = dict[str, Any]
 
@@ -82,18 +82,6 @@ def customer_of(document: JsonObject) -> str | None:
             party_id = party.get("id")
             return str(party_id) if party_id is not None else None
     return None
-
-
-@dataclass(frozen=True)
-class Deletion:
-    """When and by whom a resource was deleted through the API: it is archived, never erased
-    (the TMF API answers 404 for it; the admin API still tells its story)."""
-
-    at: str
-    by: str | None = None
-
-    def view(self) -> JsonObject:
-        return {"at": self.at, "by": self.by}
 
 
 @dataclass

@@ -16,7 +16,6 @@ from core.ordering.capture import Capture, capture, load_context
 from core.ordering.items import OrderItem, read_items, structural_problems
 from core.ordering.model import (
     SERVER_OWNED,
-    Deletion,
     JsonObject,
     ProductOrder,
     Stamp,
@@ -29,7 +28,7 @@ from core.persistence.uow import UnitOfWork
 from core.pricing import discounts
 from core.pricing.snapshot import order_price, total_price
 from core.query import Query
-from core.requests import RequestContext, require_match
+from core.requests import Deletion, RequestContext, require_match
 
 KIND = "productOrder"
 SCHEMA = "ProductOrder"
@@ -150,6 +149,7 @@ class OrderingService(UseCases[ProductOrder]):
         result = capture(document, items, ctx)
         if result.problems:
             raise InvalidRequest(result.problems, "Invalid order")
+        uow.catalog_history.record_uses(str(document["id"]), result.unreleased)
         for outcome in result.outcomes:
             item = outcome.item.document
             if outcome.lines or outcome.offering is not None:

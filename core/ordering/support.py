@@ -11,12 +11,11 @@ from core.canonical import sha256_of
 from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
 from core.errors import Conflict, NotFound
 from core.events.model import Change, DomainEvent, resource_event
-from core.ordering.model import Deletion
 from core.persistence.database import Database
 from core.persistence.uow import UnitOfWork
 from core.ports import Clock, IdGenerator, SystemClock, UuidGenerator
 from core.query import Query, parse_query
-from core.requests import RequestContext
+from core.requests import Deletion, RequestContext
 from core.schema import ResourceSchemas
 from core.timeutil import format_utc
 

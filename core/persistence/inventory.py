@@ -56,6 +56,16 @@ class InventoryRepository:
         )
         return [_product(r) for r in rows]
 
+    def of_offering(self, offering_id: str, limit: int) -> list[str]:
+        """Ids of products (in any status) of this offering, up to ``limit``."""
+        rows = self._db.execute(
+            sa.select(_P.c.product_id)
+            .where(_P.c.offering_id == offering_id)
+            .order_by(_P.c.product_id)
+            .limit(limit)
+        )
+        return [r.product_id for r in rows]
+
     def count(self) -> int:
         return int(self._db.execute(sa.select(sa.func.count()).select_from(_P)).scalar_one())
 

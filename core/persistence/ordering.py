@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from core.errors import Conflict
 from core.ordering.model import (
     CancelRequest,
-    Deletion,
     ProductOrder,
     TimelineEntry,
     duplicate_external_id,
@@ -24,6 +23,7 @@ from core.persistence.tables import (
 )
 from core.query.ast import Query
 from core.query.sql import QueryCompiler
+from core.requests import Deletion
 
 _O = product_order
 _C = cancel_product_order

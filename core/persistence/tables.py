@@ -36,6 +36,37 @@ catalog_entity = sa.Table(
     sa.Index("ix_catalog_entity_last_update", "kind", "is_current", "last_update"),
 )
 
+# Versions of entities deleted through the API: archived, never erased, so an order's evidence
+# still shows what it was priced against.
+catalog_entity_archive = sa.Table(
+    "catalog_entity_archive",
+    metadata,
+    sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("entity_id", sa.String(64), nullable=False),
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("lifecycle_status", sa.String(40)),
+    sa.Column("row_version", sa.Integer, nullable=False),
+    sa.Column("document", Document, nullable=False),
+    sa.Column("changed_by", sa.String(255)),
+    sa.Column("deleted_at", sa.String(24), nullable=False),
+    sa.Column("deleted_by", sa.String(255)),
+    sa.Index("ix_catalog_entity_archive_version", "kind", "entity_id", "version"),
+)
+
+# Which orders were priced against a catalog version that was not yet released when they were
+# captured: released versions can never be deleted, so these are the only uses a delete must
+# look for (the normal order, of released entities only, writes no row).
+catalog_use = sa.Table(
+    "catalog_use",
+    metadata,
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("entity_id", sa.String(64), nullable=False),
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.PrimaryKeyConstraint("kind", "entity_id", "version", "order_id"),
+)
+
 catalog_generation = sa.Table(
     "catalog_generation",
     metadata,
@@ -156,6 +187,7 @@ installed_product = sa.Table(
     sa.Column("row_version", sa.Integer, nullable=False),
     sa.Column("document", Document, nullable=False),
     sa.Index("ix_installed_product_customer", "customer_id", "seq"),
+    sa.Index("ix_installed_product_offering", "offering_id"),
 )
 
 idempotency_key = sa.Table(

@@ -7,6 +7,7 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from core.persistence.approvals import ApprovalRepository, PolicyRepository
+from core.persistence.catalog_history import CatalogHistory
 from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
 from core.persistence.events import (
@@ -30,6 +31,7 @@ class UnitOfWork:
     """``with db.uow() as uow: ...; uow.commit()``; leaving without commit rolls back."""
 
     catalog: CatalogRepository
+    catalog_history: CatalogHistory
     outbox: OutboxRepository
     jobs: JobRepository
     orders: OrderRepository
@@ -71,6 +73,7 @@ class UnitOfWork:
         self._connection = connection
         self._transaction = connection.begin()
         self.catalog = CatalogRepository(connection, dialect, self._counts, self._reads)
+        self.catalog_history = CatalogHistory(connection)
         self.outbox = OutboxRepository(connection)
         self.jobs = JobRepository(connection, dialect)
         self.orders = OrderRepository(connection, dialect)

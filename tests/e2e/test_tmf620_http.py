@@ -206,6 +206,16 @@ def test_if_match_and_etag(demo_client: TestClient) -> None:
     assert ok.status_code == 200 and ok.headers["etag"] != etag
 
 
+def test_a_released_entity_is_a_409_on_delete_and_stays(demo_client: TestClient) -> None:
+    url = f"{API}/productOffering/po-mobile-s"
+    body = assert_error(demo_client.delete(url), 409, "retire it instead")
+    assert body["reason"] == "Released entity"
+    assert demo_client.get(url).status_code == 200
+    draft = demo_client.post(f"{API}/category", json={"name": "Draft"}).json()
+    assert demo_client.delete(f"{API}/category/{draft['id']}").status_code == 204
+    assert_error(demo_client.get(f"{API}/category/{draft['id']}"), 404)
+
+
 def test_schema_violation_names_the_field(client: TestClient) -> None:
     assert_error(client.post(f"{API}/productOffering", json={"name": 5}), 400, "name")
     assert_error(

@@ -8,7 +8,7 @@ import pytest
 
 from core.catalog import seeding
 from core.catalog.service import CatalogService
-from core.errors import Conflict, InvalidRequest, NotFound, PreconditionFailed
+from core.errors import Conflict, InvalidRequest, PreconditionFailed
 from core.requests import RequestContext
 
 
@@ -124,27 +124,6 @@ def test_concurrent_updates_never_lose_one_silently(
     final = catalog.get("category", entity.id)
     assert final.row_version == 1 + outcomes.count("ok")
     assert len(events(catalog, entity.id)) == 1 + outcomes.count("ok")
-
-
-def test_delete_removes_every_version_and_emits_delete(
-    demo: CatalogService, ctx: RequestContext
-) -> None:
-    demo.patch("productOffering", "po-home-bundle", {"description": "v2"}, "merge", ctx)
-    demo.delete("catalog", "cat-residential", ctx)
-    demo.delete("category", "cat-bundles", ctx)
-    demo.delete("productOffering", "po-home-bundle", ctx)
-    with pytest.raises(NotFound):
-        demo.get("productOffering", "po-home-bundle", version="1.0")
-    assert events(demo, "po-home-bundle")[-1] == "ProductOfferingDeleteEvent"
-
-
-def test_strict_refuses_deleting_what_others_refer_to(
-    demo: CatalogService, ctx: RequestContext
-) -> None:
-    with pytest.raises(
-        Conflict, match="referred to by category 'cat-tv', productOffering 'po-home-bundle'"
-    ):
-        demo.delete("productOffering", "po-tv-sports", ctx)
 
 
 @pytest.mark.parametrize("entry_id", [u["id"] for u in seeding.fixture("ugly") if u["expect"]])
