@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 
 from core.approval.facts import ItemFacts, OrderFacts
+from core.catalog.prices import decimal_of
 from core.errors import InvalidRequest
-from core.pricing.engine import decimal_of
 
 # Dimensions a rule may test: numbers compare with gt/gte/lt/lte, the rest match any listed value.
 NUMERIC = ("discountPercent", "discountAmount", "orderTotal")

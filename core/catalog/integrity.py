@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from core.catalog import prices
 from core.catalog.kinds import DIRECTED_RELATIONSHIPS, KINDS, CatalogKind, Reference
 from core.catalog.lifecycle import LifecyclePolicy
 from core.persistence.repositories import CatalogRepository
@@ -177,23 +178,25 @@ def _publish_gates(document: dict[str, Any], ctx: IntegrityContext) -> list[str]
                 f"cannot become {status}: productSpecification {spec_id!r} is "
                 f"{spec.lifecycle_status!r}, not one of {sorted(ctx.lifecycle.sellable)}"
             )
-    if not _has_usable_price(document, ctx):
+    offered = list(
+        prices.offered(
+            document,
+            ctx.repo.current_by_ids("productOfferingPrice", set(_price_ids(document))),
+            (str(document.get("id")), str(document.get("version"))),
+        )
+    )
+    if not any(prices.unusable(p, ctx.lifecycle, ctx.now, upcoming=True) is None for p in offered):
         problems.append(
-            f"cannot become {status}: it needs at least one usable productOfferingPrice"
+            f"cannot become {status}: it needs at least one usable productOfferingPrice "
+            f"({prices.reasons(offered, ctx.lifecycle, ctx.now, upcoming=True)})"
         )
     return problems
 
 
-def _has_usable_price(document: dict[str, Any], ctx: IntegrityContext) -> bool:
-    prices = [p for p in document.get("productOfferingPrice") or [] if isinstance(p, dict)]
-    if any("priceType" in p for p in prices):
-        return True
-    ids = {p["id"] for p in prices if isinstance(p.get("id"), str)}
-    for price in ctx.repo.current_by_ids("productOfferingPrice", ids).values():
-        end = price.valid_for[1]
-        if price.lifecycle_status in ctx.lifecycle.sellable and not (end and end <= ctx.now):
-            return True
-    return False
+def _price_ids(document: dict[str, Any]) -> Iterator[str]:
+    for entry in document.get("productOfferingPrice") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            yield entry["id"]
 
 
 def referrers(kind: CatalogKind, entity_id: str, ctx: IntegrityContext) -> list[str]:

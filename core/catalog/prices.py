@@ -21,26 +21,24 @@ CURRENCY = re.compile(r"[A-Z]{3}")  # ISO 4217, as TMF Money.unit says
 @dataclass(frozen=True)
 class OfferedPrice:
     """One price of an offering: a stored productOfferingPrice it refers to, or one given by
-    value inside the offering (then ``within`` names the offering version that holds it)."""
+    value inside the offering (then ``within`` is the offering's id and version, and where
+    its productOfferingPrice list has it, 1-based)."""
 
     document: JsonObject
     id: str | None
     version: str | None
     lifecycle_status: str | None
-    within: tuple[str, str] | None = None
-    position: int = 0  # where the offering lists it (1-based), for messages
+    within: tuple[str, str, int] | None = None
 
     @property
     def label(self) -> str:
-        if self.within is None or self.id:
+        if self.within is None:
             return f"productOfferingPrice {self.id!r}"
-        return f"price {self.position} (given by value)"
+        return f"price {self.within[2]} (by value{', id ' + repr(self.id) if self.id else ''})"
 
 
-def by_reference(entity: CatalogEntity, position: int = 0) -> OfferedPrice:
-    return OfferedPrice(
-        entity.document, entity.id, entity.version, entity.lifecycle_status, None, position
-    )
+def by_reference(entity: CatalogEntity) -> OfferedPrice:
+    return OfferedPrice(entity.document, entity.id, entity.version, entity.lifecycle_status)
 
 
 def offered(
@@ -48,25 +46,25 @@ def offered(
     stored: Mapping[str, CatalogEntity],
     offering: tuple[str, str],
 ) -> Iterator[OfferedPrice]:
-    """The prices of the offering ``document`` (id and version ``offering``), in its order: a
-    reference is resolved in ``stored`` (an unknown one is left out: the integrity check names
-    it); an entry with a ``priceType`` that refers to nothing stored is a price by value, in
-    the lifecycle of its offering unless it names its own."""
+    """The prices of the offering ``document`` (id and version ``offering``), in its order: an
+    entry with a ``priceType`` is a price given by value (in the lifecycle of its offering
+    unless it names its own); any other is a reference, resolved in ``stored`` (an unknown one
+    is left out: the integrity check names it)."""
     for position, entry in enumerate(document.get("productOfferingPrice") or [], start=1):
         if not isinstance(entry, dict):
             continue
         ref = entry.get("id")
-        if isinstance(ref, str) and ref in stored:
-            yield by_reference(stored[ref], position)
-        elif "priceType" in entry:
+        if "priceType" not in entry:
+            if isinstance(ref, str) and ref in stored:
+                yield by_reference(stored[ref])
+        else:
             status = entry.get("lifecycleStatus", document.get("lifecycleStatus"))
             yield OfferedPrice(
                 entry,
                 ref if isinstance(ref, str) and ref else None,
                 None,
                 status if isinstance(status, str) else None,
-                offering,
-                position,
+                (*offering, position),
             )
 
 
@@ -104,7 +102,7 @@ def unusable(
         return f"has priceType {price_type!r}, not one of {', '.join(PRICED)}"
     money = price.document.get("price")
     money = money if isinstance(money, dict) else {}
-    if amount_of(money.get("value")) is None:
+    if decimal_of(money.get("value")) is None:
         return "has no amount (price.value)"
     unit = money.get("unit")
     if not isinstance(unit, str) or not CURRENCY.fullmatch(unit):
@@ -112,7 +110,7 @@ def unusable(
     return None
 
 
-def amount_of(value: Any) -> Decimal | None:
+def decimal_of(value: Any) -> Decimal | None:
     """A JSON number (or numeric text) as an exact Decimal; None when it is not a finite one."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
@@ -123,8 +121,17 @@ def amount_of(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def reasons(prices: list[OfferedPrice], lifecycle: LifecyclePolicy | None, on: str) -> str:
-    """Why none of ``prices`` can be charged, one clause per price, for a 400 or 409."""
+def reasons(
+    prices: list[OfferedPrice],
+    lifecycle: LifecyclePolicy | None,
+    on: str,
+    upcoming: bool = False,
+) -> str:
+    """Why none of ``prices`` is charged, one clause per price, for a 400 (a usable price that
+    was not charged fits another configuration than the one chosen)."""
     if not prices:
         return "it has no productOfferingPrice"
-    return "; ".join(f"{p.label} {unusable(p, lifecycle, on)}" for p in prices)
+    return "; ".join(
+        f"{p.label} {unusable(p, lifecycle, on, upcoming) or 'fits another configuration'}"
+        for p in prices
+    )

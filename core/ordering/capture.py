@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.canonical import JCS_SHA256, NotCanonical
+from core.catalog import prices
 from core.catalog.hashes import CatalogHashes, key_of
 from core.catalog.lifecycle import LifecyclePolicy
 from core.catalog.model import CatalogEntity
@@ -222,22 +223,29 @@ def _price(
 ) -> list[engine.PriceTotal]:
     """Prices per item, less the discounts it asks for; a bundle with its own charges includes
     its children's."""
+    lifecycle = ctx.price_lifecycle
+    offered = {o.item.id: ctx.prices_of(o.offering) if o.offering else [] for o in outcomes}
     for outcome in outcomes:
-        if outcome.offering is not None and outcome.item.action in ("add", "modify"):
+        item = outcome.item
+        if outcome.offering is not None and item.action in ("add", "modify"):
             outcome.lines = engine.price_lines(
-                ctx.prices_of(outcome.offering),
-                outcome.item.quantity,
-                outcome.configuration,
-                ctx.on,
+                offered[item.id], item.quantity, outcome.configuration, ctx.on, lifecycle
             )
+            if ctx.strict and not outcome.lines and _sells(outcome):
+                problems.append(
+                    f"item {item.id!r}: productOffering {outcome.offering.id!r} has no price "
+                    f"that can be charged on {ctx.on}: "
+                    f"{prices.reasons(offered[item.id], lifecycle, ctx.on)}"
+                )
     for outcome in outcomes:
-        if any(line.price_type in engine.CHARGED for line in outcome.lines):
+        if any(line.price_type in prices.CHARGED for line in outcome.lines):
             for child in _descendants(outcome, by_id):
                 child.lines = []
     for outcome in outcomes:
         where = f"item {outcome.item.id!r}"
-        offered = ctx.prices_of(outcome.offering) if outcome.offering else []
-        catalog = discounts.catalog_discounts(offered, outcome.configuration, ctx.on)
+        catalog = discounts.catalog_discounts(
+            offered[outcome.item.id], outcome.configuration, ctx.on, lifecycle
+        )
         asked, found = discounts.requested(where, outcome.item.document, catalog)
         problems.extend(found)
         if asked:
@@ -247,6 +255,18 @@ def _price(
         lines = [line for o in [outcome, *_descendants(outcome, by_id)] for line in o.lines]
         outcome.totals = engine.totals(lines)
     return engine.totals(line for o in outcomes for line in o.lines)
+
+
+def _sells(outcome: ItemOutcome) -> bool:
+    """Whether the item sells its offering: an add, or a modify that moves the product to
+    another offering (then it must be charged for, or be explicitly free: a price of 0)."""
+    if outcome.item.action == "add":
+        return True
+    return (
+        outcome.product is not None
+        and outcome.offering is not None
+        and (outcome.offering.id != outcome.product.offering_id)
+    )
 
 
 def _descendants(outcome: ItemOutcome, by_id: dict[str, ItemOutcome]) -> list[ItemOutcome]:
@@ -306,9 +326,13 @@ def _catalog_versions(outcomes: list[ItemOutcome], ctx: OrderContext) -> list[Ca
     found: dict[tuple[str, str, str], CatalogEntity] = {}
     for o in outcomes:
         entities = [o.offering, o.spec]
-        for line in o.lines:
-            entities.append(ctx.prices.get(line.pop_id or ""))
-            entities += [ctx.prices.get(a.alteration.pop_id or "") for a in line.applied]
+        for line in o.lines:  # a price given by value is hashed with its offering
+            entities.append(ctx.prices.get(line.pop_id or "") if line.within is None else None)
+            entities += [
+                ctx.prices.get(a.alteration.pop_id or "")
+                for a in line.applied
+                if a.alteration.pop_version is not None
+            ]
         for entity in entities:
             if entity is not None:
                 found[(entity.kind, entity.id, entity.version)] = entity

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from core.catalog.hashes import CatalogHashes
 from core.catalog.lifecycle import LifecyclePolicy
 from core.catalog.model import CatalogEntity
+from core.catalog.prices import OfferedPrice, offered
 from core.inventory.model import InstalledProduct
 from core.ordering.items import OrderItem
 
@@ -31,9 +32,14 @@ class OrderContext:
         ref = offering.document.get("productSpecification") or {}
         return self.specs.get(str(ref.get("id")))
 
-    def prices_of(self, offering: CatalogEntity) -> list[CatalogEntity]:
-        refs = offering.document.get("productOfferingPrice") or []
-        return [self.prices[r["id"]] for r in refs if r.get("id") in self.prices]
+    def prices_of(self, offering: CatalogEntity) -> list[OfferedPrice]:
+        """The offering's prices, by reference and by value (``core.catalog.prices``)."""
+        return list(offered(offering.document, self.prices, (offering.id, offering.version)))
+
+    @property
+    def price_lifecycle(self) -> LifecyclePolicy | None:
+        """The lifecycle prices are checked against: none in lenient (its gates skip prices)."""
+        return self.lifecycle if self.strict else None
 
 
 def offering_problems(item: OrderItem, offering: CatalogEntity, ctx: OrderContext) -> list[str]:

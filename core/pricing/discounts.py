@@ -7,11 +7,11 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from core.catalog.model import CatalogEntity
+from core.catalog.lifecycle import LifecyclePolicy
+from core.catalog.prices import CHARGED, DISCOUNT, OfferedPrice, decimal_of, lapsed
 from core.inventory.model import Characteristic
-from core.pricing.engine import CHARGED, PriceLine, applies, decimal_of
+from core.pricing.engine import PriceLine, applies
 
-DISCOUNT = "discount"  # the priceType of a catalog discount (a productOfferingPrice)
 HUNDRED = Decimal(100)
 
 
@@ -43,7 +43,7 @@ class Applied:
 
 
 def requested(
-    where: str, item: dict[str, Any], catalog: dict[str, CatalogEntity]
+    where: str, item: dict[str, Any], catalog: dict[str, OfferedPrice]
 ) -> tuple[list[Alteration], list[str]]:
     """The alterations an item's itemPrice entries carry, or what is wrong with them.
 
@@ -68,7 +68,7 @@ def requested(
 
 
 def _read(
-    label: str, entry: dict[str, Any], raw: dict[str, Any], catalog: dict[str, CatalogEntity]
+    label: str, entry: dict[str, Any], raw: dict[str, Any], catalog: dict[str, OfferedPrice]
 ) -> tuple[Alteration | None, str | None]:
     price_type = str(entry.get("priceType") or raw.get("priceType") or "")
     if price_type not in CHARGED:
@@ -189,13 +189,20 @@ def requests_of(item_prices: Any) -> list[dict[str, Any]]:
 
 
 def catalog_discounts(
-    prices: Iterable[CatalogEntity], configuration: list[Characteristic], on: str
-) -> dict[str, CatalogEntity]:
-    """The offering's discounts that apply on this order (valid then, fit the configuration)."""
+    prices: Iterable[OfferedPrice],
+    configuration: list[Characteristic],
+    on: str,
+    lifecycle: LifecyclePolicy | None,
+) -> dict[str, OfferedPrice]:
+    """The offering's discounts an item may ask for by id: in force on the order date (the
+    same lifecycle and validFor rule as charges) and fitting the configuration."""
     return {
         p.id: p
         for p in prices
-        if p.document.get("priceType") == DISCOUNT and applies(p.document, configuration, on)
+        if p.id is not None
+        and p.document.get("priceType") == DISCOUNT
+        and lapsed(p, lifecycle, on) is None
+        and applies(p.document, configuration)
     }
 
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from core.catalog.model import CatalogEntity
+from core.catalog.lifecycle import LifecyclePolicy
+from core.catalog.prices import CHARGED, OfferedPrice, decimal_of, unusable
 from core.inventory.model import Characteristic
 
 if TYPE_CHECKING:
     from core.pricing.discounts import Applied
 
-CHARGED = ("oneTime", "recurring")  # summed into totals
-PRICED = (*CHARGED, "usage")  # usage is a rate: shown per item, never summed
 CENT = Decimal("0.01")
 
 
@@ -29,9 +28,11 @@ class PriceLine:
     currency: str
     amount: Decimal  # duty free; for usage, the rate per unit
     tax_rate: Decimal | None
-    pop_id: str
-    pop_version: str
+    pop_id: str | None  # the catalog price; a price given by value may have no id
+    pop_version: str | None  # None for a price given by value: its offering is versioned
     applied: tuple[Applied, ...] = ()  # discounts taken off this line
+    # A price given by value: its offering's id and version, and its place in the offering.
+    within: tuple[str, str, int] | None = None
 
     @property
     def net_amount(self) -> Decimal:
@@ -60,17 +61,6 @@ class PriceTotal:
     tax_included: Decimal | None
 
 
-def decimal_of(value: Any) -> Decimal | None:
-    """A JSON number (or numeric text) as an exact Decimal; None when it is not a finite one."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
 def _period(pop: dict[str, Any]) -> str | None:
     kind = pop.get("recurringChargePeriodType")
     if not kind:
@@ -92,13 +82,8 @@ def _tax_rate(pop: dict[str, Any]) -> Decimal | None:
     return sum(known, Decimal(0)) if known else None
 
 
-def applies(pop: dict[str, Any], configuration: list[Characteristic], on: str) -> bool:
-    """A price applies when it is valid on the order date and fits the chosen configuration."""
-    period = pop.get("validFor") or {}
-    if period.get("startDateTime") and period["startDateTime"] > on:
-        return False
-    if period.get("endDateTime") and period["endDateTime"] < on:
-        return False
+def applies(pop: dict[str, Any], configuration: list[Characteristic]) -> bool:
+    """A price applies when it fits the chosen configuration (its prodSpecCharValueUse)."""
     chosen = {(c.name, repr(c.value)) for c in configuration}
     for use in pop.get("prodSpecCharValueUse") or []:
         values = [v.get("value") for v in use.get("productSpecCharacteristicValue") or []]
@@ -108,31 +93,34 @@ def applies(pop: dict[str, Any], configuration: list[Characteristic], on: str) -
 
 
 def price_lines(
-    prices: Iterable[CatalogEntity],
+    prices: Iterable[OfferedPrice],
     quantity: int,
     configuration: list[Characteristic],
     on: str,
+    lifecycle: LifecyclePolicy | None,
 ) -> list[PriceLine]:
-    """The prices of one item from its offering's prices (alterations come with discounts)."""
+    """The prices of one item: each usable price of its offering (by reference or by value,
+    ``core.catalog.prices.unusable``) that fits the configuration; discounts come apart."""
     lines = []
-    for entity in prices:
-        pop = entity.document
-        price_type = pop.get("priceType")
-        money = pop.get("price") or {}
-        amount = decimal_of(money.get("value"))
-        if price_type not in PRICED or amount is None or not applies(pop, configuration, on):
+    for price in prices:
+        pop = price.document
+        if unusable(price, lifecycle, on) is not None or not applies(pop, configuration):
             continue
+        price_type = str(pop["priceType"])
+        amount = decimal_of(pop["price"]["value"])
+        assert amount is not None  # usable: it has one
         lines.append(
             PriceLine(
                 name=pop.get("name"),
                 price_type=price_type,
                 period=_period(pop) if price_type == "recurring" else None,
                 unit_of_measure=_unit(pop) if price_type == "usage" else None,
-                currency=str(money.get("unit") or ""),
+                currency=str(pop["price"]["unit"]),
                 amount=amount if price_type == "usage" else amount * quantity,
                 tax_rate=_tax_rate(pop),
-                pop_id=entity.id,
-                pop_version=entity.version,
+                pop_id=price.id,
+                pop_version=price.version,
+                within=price.within,
             )
         )
     return lines

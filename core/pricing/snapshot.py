@@ -29,7 +29,8 @@ def order_price(line: PriceLine) -> JsonObject:
     out["price"] = price
     if line.applied:
         out["priceAlteration"] = [_alteration(line, applied) for applied in line.applied]
-    out["productOfferingPrice"] = {"id": line.pop_id}
+    if line.pop_id:
+        out["productOfferingPrice"] = {"id": line.pop_id}
     out["@type"] = "OrderPrice"
     return out
 
@@ -118,8 +119,16 @@ def line_record(line: PriceLine) -> JsonObject:
         "priceType": line.price_type,
         "currency": line.currency,
         "amount": str(line.amount),
-        "productOfferingPrice": {"id": line.pop_id, "version": line.pop_version},
     }
+    if line.within is None:
+        record["productOfferingPrice"] = {"id": line.pop_id, "version": line.pop_version}
+    else:  # given by value: the offering version holds it (and is hashed with the snapshot)
+        offering_id, version, position = line.within
+        record["byValue"] = {
+            "productOffering": {"id": offering_id, "version": version},
+            "position": position,
+            "id": line.pop_id,
+        }
     if line.period:
         record["recurringChargePeriod"] = line.period
     if line.unit_of_measure:
@@ -147,7 +156,7 @@ def _alteration_record(applied: Applied) -> JsonObject:
         record["amount"] = str(alteration.amount)
     if alteration.duration is not None:
         record["applicationDuration"] = alteration.duration
-    if alteration.pop_id:
+    if alteration.pop_id:  # a catalog discount given by value has no version of its own
         record["productOfferingPrice"] = {
             "id": alteration.pop_id,
             "version": alteration.pop_version,

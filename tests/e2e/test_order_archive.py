@@ -7,7 +7,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from core.persistence.database import Database
-from tests.e2e.test_approvals_http import APPROVALS, actor, business_order
+from tests.e2e.test_approvals_http import (
+    APPROVALS,
+    actor,
+    business_order,
+    independent_jcs_sha256,
+)
 from tests.e2e.test_tmf620_http import assert_error
 from tests.orders import add, order
 
@@ -36,6 +41,15 @@ def test_a_completed_order_deleted_keeps_its_timeline_and_evidence(shop: TestCli
     evidence = shop.get(f"{ADMIN}/orders/{placed['id']}/evidence").json()
     assert evidence["deleted"] == story["deleted"]
     assert evidence["fingerprints"]["snapshot"] == placed["pricingSnapshot"]["fingerprint"]
+    # Complete, and every fingerprint recomputes with another RFC 8785 implementation.
+    snapshot = evidence["priceCalculation"]["snapshot"]
+    unsigned = {k: v for k, v in snapshot.items() if k != "fingerprint"}
+    assert "sha256:" + independent_jcs_sha256(unsigned) == snapshot["fingerprint"]
+    assert [s["to"] for s in evidence["timeline"] if s["item"] is None][-1] == "completed"
+    assert evidence["fingerprints"]["catalogIntact"] is True and evidence["catalog"]
+    for entity in evidence["catalog"]:
+        assert independent_jcs_sha256(entity["document"]) == entity["sha256"]
+        assert f"jcs-sha256:{entity['sha256']}" == entity["capturedHash"]
     # What named the deleted order stays taken.
     replay = shop.post(ORDERS, json=body, headers={"Idempotency-Key": "k-77"})
     assert_error(replay, 409, "deleted")

@@ -182,7 +182,12 @@ def test_publish_gates_hold_until_spec_and_price_are_usable(
     spec = catalog.create("productSpecification", {"name": "S"}, ctx)
     price = catalog.create(
         "productOfferingPrice",
-        {"name": "P", "priceType": "recurring", "lifecycleStatus": "Active"},
+        {
+            "name": "P",
+            "priceType": "recurring",
+            "price": {"unit": "EUR", "value": 10},
+            "lifecycleStatus": "Active",
+        },
         ctx,
     )
     offer = catalog.create(
