@@ -1,10 +1,15 @@
 """Ordering benchmark: the demo catalog in PostgreSQL, strict profile, load from wrk.
 
     python bench/orders.py [--duration 15] [--connections 16] [--workers 2]
+                           [--large-customer 100000]
 
 Prints req/s, p50 and p99 for POST productOrder (two items: a mobile line, and the TV pack
 bundle with its TV Basic child; customers vary), GET productOrder/{id}, and a list filtered
-by customer and state. Needs PostgreSQL (``--database-url``; created if missing) and ``wrk``.
+by customer and state. Then, with the fulfillment worker off so no installed base grows, POST of
+one order whose items take part in a requires rule (a mobile line, TV Basic, and TV Sports,
+which requires TV Basic) for a new customer each time and for one customer with
+``--large-customer`` installed products, in alternating runs, with the ratio of their p50.
+Needs PostgreSQL (``--database-url``; created if missing) and ``wrk``.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import sqlalchemy as sa
 from load import ensure_database, median, serve, stop, wait_until_up, wrk
 
 from core.persistence import migrate
-from core.persistence.tables import metadata
+from core.persistence.tables import installed_product, metadata
 from server import cli
 from server.app import build_container
 from server.settings import Settings
@@ -49,6 +54,27 @@ ORDER = {
 }
 
 
+RULED = {
+    "relatedParty": [{"id": "CUSTOMER", "role": "Customer", "@referredType": "Individual"}],
+    "productOrderItem": [
+        {"id": "1", "action": "add", "productOffering": {"id": "po-mobile-s"}},
+        {
+            "id": "2",
+            "action": "add",
+            "productOffering": {"id": "po-tv-basic"},
+            "product": {"productCharacteristic": [{"name": "channelPackage", "value": "basic"}]},
+        },
+        {
+            "id": "3",
+            "action": "add",
+            "productOffering": {"id": "po-tv-sports"},
+            "product": {"productCharacteristic": [{"name": "channelPackage", "value": "sports"}]},
+        },
+    ],
+}
+LARGE = "cust-large"
+
+
 def prepare(database_url: str) -> None:
     """An empty database with the demo catalog and demo customers."""
     ensure_database(database_url)
@@ -62,15 +88,66 @@ def prepare(database_url: str) -> None:
     container.db.dispose()
 
 
-def lua_post() -> str:
-    """A wrk script that posts the order for a random one of CUSTOMERS customers."""
-    body = json.dumps(ORDER, separators=(",", ":"))
+def install_base(database_url: str, count: int) -> None:
+    """``count`` live products for the large customer: mobile lines, and one each of TV Basic,
+    fibre 300 and the router (so the requires rule has something to find)."""
+    rows = []
+    offerings = ["po-tv-basic", "po-fibre-300", "po-router-rental"]
+    for n in range(count):
+        offering = offerings[n] if n < len(offerings) else "po-mobile-s"
+        document = {
+            "id": f"large-{n}",
+            "status": "active",
+            "productOffering": {"id": offering},
+            "relatedParty": [{"id": LARGE, "role": "Customer", "@referredType": "Individual"}],
+            "productCharacteristic": [{"name": "msisdn", "value": f"+3361{n:07d}"}],
+        }
+        rows.append(
+            {
+                "product_id": document["id"],
+                "customer_id": LARGE,
+                "status": "active",
+                "offering_id": offering,
+                "last_update": "2026-01-01T00:00:00.000Z",
+                "row_version": 1,
+                "document": document,
+            }
+        )
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        for start in range(0, len(rows), 10_000):
+            connection.execute(sa.insert(installed_product), rows[start : start + 10_000])
+        connection.exec_driver_sql("ANALYZE installed_product")
+    engine.dispose()
+
+
+def lua_post(template: dict = ORDER, customer: str | None = None) -> str:  # type: ignore[type-arg]
+    """A wrk script that posts the order for ``customer``, else a random one of CUSTOMERS."""
+    body = json.dumps(template, separators=(",", ":"))
     head, tail = body.split("CUSTOMER")
+    who = json.dumps(customer) if customer else f"'cust-bench-' .. math.random({CUSTOMERS})"
     return (
         'wrk.method = "POST"\n'
         'wrk.headers["Content-Type"] = "application/json"\n'
         "request = function()\n"
-        f"  local body = {json.dumps(head)} .. 'cust-bench-' .. math.random({CUSTOMERS}) .. "
+        f"  local body = {json.dumps(head)} .. {who} .. {json.dumps(tail)}\n"
+        f'  return wrk.format(nil, "{API}/productOrder", nil, body)\n'
+        "end\n"
+    )
+
+
+def lua_post_new() -> str:
+    """The ruled order, each time for a customer never seen before."""
+    body = json.dumps(RULED, separators=(",", ":"))
+    head, tail = body.split("CUSTOMER")
+    return (
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        "counter = 0\n"
+        "setup = function(thread) thread:set('tag', tostring(math.random(1e9))) end\n"
+        "request = function()\n"
+        "  counter = counter + 1\n"
+        f"  local body = {json.dumps(head)} .. 'cust-new-' .. tag .. '-' .. counter .. "
         f"{json.dumps(tail)}\n"
         f'  return wrk.format(nil, "{API}/productOrder", nil, body)\n'
         "end\n"
@@ -104,6 +181,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8691)
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario; the median shown")
+    parser.add_argument(
+        "--large-customer",
+        type=int,
+        default=100_000,
+        help="installed products of the large customer (0: skip that comparison)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed for the load (apt-get install wrk)")
@@ -136,6 +219,8 @@ def main() -> None:
         )
     finally:
         stop(server)
+    if args.large_customer:
+        results.update(large_customer(args, origin))
     print(
         f"orders stored: {orders}, server workers: {args.workers}, "
         f"connections: {args.connections}, profile: strict"
@@ -146,6 +231,43 @@ def main() -> None:
             f"  {figures['req/s']:10.0f} req/s   p50 {figures['50%']:6.2f} ms   "
             f"p99 {figures['99%']:6.2f} ms   non-2xx {figures['non-2xx']:.0f}"
         )
+    if args.large_customer:
+        print_ratio(results)
+
+
+def large_customer(args: argparse.Namespace, origin: str) -> dict[str, dict[str, float]]:
+    """POST for a new customer and for the large one, alternating runs, worker off."""
+    install_base(args.database_url, args.large_customer)
+    server = serve(args.database_url, args.port, args.workers, TMF_RUN_WORKER="false")
+    scripts = {
+        "new customer": script(lua_post_new()),
+        f"customer with {args.large_customer:,} products": script(lua_post(RULED, LARGE)),
+    }
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in scripts}
+    try:
+        wait_until_up(f"{origin}{API}/productOrder?limit=1")
+        for path in scripts.values():
+            wrk(origin, 3, args.connections, path)  # warm up
+        for _ in range(args.runs):
+            for name, path in scripts.items():
+                runs[name].append(wrk(origin, args.duration, args.connections, path))
+    finally:
+        stop(server)
+    found = {}
+    for name, measured in runs.items():
+        print(f"POST /productOrder (requires rule), {name}:")
+        found[f"POST /productOrder (requires rule), {name}"] = median(measured)
+    return found
+
+
+def print_ratio(results: dict[str, dict[str, float]]) -> None:
+    """The large customer's latencies over the new customer's (the target: p50 within 1.5x)."""
+    new = results["POST /productOrder (requires rule), new customer"]
+    (large,) = [v for k, v in results.items() if "products" in k]
+    print(
+        f"large customer / new customer: p50 {large['50%'] / new['50%']:.2f}x, "
+        f"p99 {large['99%'] / new['99%']:.2f}x (target: p50 within 1.5x)"
+    )
 
 
 if __name__ == "__main__":

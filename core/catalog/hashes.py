@@ -23,14 +23,18 @@ def content_hash(document: JsonObject) -> str:
 
 
 class CatalogHashes:
-    """Content hashes remembered by version and row version (a version's content changes
-    only with its row version), so capture does not canonicalize the same offering per order."""
+    """Content hashes remembered per catalog generation and version row, so capture does not
+    canonicalize the same offering for every order. The generation is part of the key: a row
+    can come back with the same version and row version but other content (deleted, then
+    created again with its id by an import), and every catalog write moves the generation."""
 
     def __init__(self, size: int = 4096) -> None:
-        self._known: LRU[tuple[str, str, str, int], str] = LRU(size)
+        self._known: LRU[tuple[int, str, str, str, int], str] = LRU(size)
 
-    def of(self, entity: CatalogEntity) -> str:
-        key = (entity.kind, entity.id, entity.version, entity.row_version)
+    def of(self, entity: CatalogEntity, generation: int | None) -> str:
+        if generation is None:  # no counter to key by: nothing is remembered
+            return content_hash(entity.document)
+        key = (generation, entity.kind, entity.id, entity.version, entity.row_version)
         found = self._known.get(key)
         if found is None:
             found = content_hash(entity.document)

@@ -7,14 +7,13 @@ from typing import Any
 
 from core.canonical import JCS_SHA256, NotCanonical
 from core.catalog import prices
-from core.catalog.hashes import CatalogHashes, key_of
-from core.catalog.lifecycle import LifecyclePolicy
+from core.catalog.hashes import key_of
 from core.catalog.model import CatalogEntity
 from core.errors import InvalidRequest
 from core.inventory.model import Characteristic, InstalledProduct
 from core.ordering import characteristics
 from core.ordering.items import OrderItem
-from core.ordering.model import JsonObject, customer_of
+from core.ordering.model import JsonObject
 from core.ordering.validation import (
     OrderContext,
     bundle_problems,
@@ -22,7 +21,6 @@ from core.ordering.validation import (
     offering_problems,
     relationship_problems,
 )
-from core.persistence.uow import UnitOfWork
 from core.pricing import discounts, engine
 from core.pricing.snapshot import (
     describe,
@@ -59,52 +57,6 @@ class Capture:
     unreleased: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def load_context(
-    uow: UnitOfWork,
-    document: JsonObject,
-    items: list[OrderItem],
-    on: str,
-    strict: bool,
-    lifecycle: LifecyclePolicy,
-    hashes: CatalogHashes,
-) -> OrderContext:
-    """Read what the rules need with a handful of batch queries."""
-    customer = customer_of(document)
-    products = uow.inventory.by_ids({i.product_id for i in items if i.product_id})
-    installed = [p for p in uow.inventory.of_customer(customer) if p.is_live] if customer else []
-    offering_ids = {i.offering_id for i in items if i.offering_id}
-    offering_ids |= {p.offering_id for p in [*products.values(), *installed] if p.offering_id}
-    offerings = uow.catalog.current_by_ids("productOffering", offering_ids)
-    spec_ids = {
-        str((o.document.get("productSpecification") or {}).get("id")) for o in offerings.values()
-    }
-    price_ids = {
-        str(ref.get("id"))
-        for o in offerings.values()
-        for ref in o.document.get("productOfferingPrice") or []
-        if isinstance(ref, dict)
-    }
-    channels = frozenset(
-        str(c.get("id")) for c in document.get("channel") or [] if isinstance(c, dict)
-    )
-    details = uow.catalog.current_of(
-        {"productSpecification": spec_ids, "productOfferingPrice": price_ids}
-    )
-    return OrderContext(
-        offerings=offerings,
-        specs=details["productSpecification"],
-        prices=details["productOfferingPrice"],
-        products=products,
-        installed=installed,
-        lifecycle=lifecycle,
-        on=on,
-        strict=strict,
-        customer_id=customer,
-        channels=channels,
-        hashes=hashes,
-    )
-
-
 def capture(document: JsonObject, items: list[OrderItem], ctx: OrderContext) -> Capture:
     """Every problem of the order together, or its prices and the snapshot of the promise."""
     problems: list[str] = []
@@ -134,7 +86,7 @@ def capture(document: JsonObject, items: list[OrderItem], ctx: OrderContext) -> 
     if ctx.strict:
         problems.extend(_client_price_problems(document, outcomes, order_totals))
     versions = _catalog_versions(outcomes, ctx)
-    hashes = {key_of(v.kind, v.id, v.version): ctx.hashes.of(v) for v in versions}
+    hashes = {key_of(v.kind, v.id, v.version): ctx.hashes.of(v, ctx.generation) for v in versions}
     snapshot = _snapshot(outcomes, order_totals, ctx.on, dict(sorted(hashes.items())))
     unreleased = [
         (v.kind, v.id, v.version)

@@ -10,10 +10,12 @@ from core.approval.assessment import Assessment, assess, open_case, repriced, wi
 from core.approval.store import PolicyInForce
 from core.catalog.hashes import CatalogHashes
 from core.catalog.patching import apply_patch, identity_sent
+from core.catalog.relationships import RelationshipCache
 from core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from core.ordering import states
-from core.ordering.capture import Capture, capture, load_context
+from core.ordering.capture import Capture, capture
 from core.ordering.items import OrderItem, read_items, structural_problems
+from core.ordering.loading import load_context
 from core.ordering.model import (
     SERVER_OWNED,
     JsonObject,
@@ -44,6 +46,11 @@ class OrderingService(UseCases[ProductOrder]):
     def catalog_hashes(self) -> CatalogHashes:
         """Content hashes of catalog versions, shared by every capture of this service."""
         return CatalogHashes()
+
+    @functools.cached_property
+    def relationships(self) -> RelationshipCache:
+        """Which offerings require or exclude which, per catalog generation."""
+        return RelationshipCache()
 
     @functools.cached_property
     def policies(self) -> PolicyInForce:
@@ -145,6 +152,7 @@ class OrderingService(UseCases[ProductOrder]):
             self.settings.strict,
             self.settings.lifecycle,
             self.catalog_hashes,
+            self.relationships,
         )
         result = capture(document, items, ctx)
         if result.problems:

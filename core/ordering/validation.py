@@ -26,6 +26,7 @@ class OrderContext:
     strict: bool
     customer_id: str | None
     hashes: CatalogHashes  # content hashes of catalog versions, shared between captures
+    generation: int | None  # the catalog generation read: what the shared caches are keyed by
     channels: frozenset[str] = field(default_factory=frozenset)
 
     def spec_of(self, offering: CatalogEntity) -> CatalogEntity | None:

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.errors import Conflict
-from core.inventory.model import InstalledProduct
+from core.inventory.model import LIVE_STATUSES, InstalledProduct
 from core.persistence.tables import installed_product
 
 _P = installed_product
@@ -53,6 +53,21 @@ class InventoryRepository:
     def of_customer(self, customer_id: str) -> list[InstalledProduct]:
         rows = self._db.execute(
             sa.select(_P).where(_P.c.customer_id == customer_id).order_by(_P.c.seq)
+        )
+        return [_product(r) for r in rows]
+
+    def live_of_offerings(self, customer_id: str, offering_ids: set[str]) -> list[InstalledProduct]:
+        """The customer's live products of these offerings (index: customer, offering)."""
+        if not offering_ids:
+            return []
+        rows = self._db.execute(
+            sa.select(_P)
+            .where(
+                _P.c.customer_id == customer_id,
+                _P.c.offering_id.in_(sorted(offering_ids)),
+                _P.c.status.in_(sorted(LIVE_STATUSES)),
+            )
+            .order_by(_P.c.seq)
         )
         return [_product(r) for r in rows]
 

@@ -10,12 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from core.catalog.model import CatalogEntity, Job
+from core.catalog.model import CatalogEntity
 from core.errors import Conflict
 from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
-from core.persistence.listing import list_page
-from core.persistence.tables import catalog_entity, catalog_generation, job
+from core.persistence.tables import catalog_entity, catalog_generation
 from core.query.ast import Condition, Query
 from core.query.sql import QueryCompiler
 
@@ -119,6 +118,25 @@ class CatalogRepository:
             total = int(self._db.execute(count).scalar_one())
             self._counts.put(key, generation, total)
         return total
+
+    def generation(self) -> int | None:
+        """The catalog's change counter (None without its row): what caches are keyed by."""
+        value = self._db.execute(_GENERATION).scalar_one_or_none()
+        return None if value is None else int(value)
+
+    def related_offerings(self) -> builtins.list[tuple[str, Any]]:
+        """(id, productOfferingRelationship) of each current offering that has any."""
+        relationships = _T.c.document["productOfferingRelationship"]
+        if self._db.dialect.name == "postgresql":
+            has = sa.func.jsonb_typeof(relationships) == "array"
+        else:
+            has = sa.func.json_type(_T.c.document, "$.productOfferingRelationship") == "array"
+        rows = self._db.execute(
+            sa.select(_T.c.entity_id, _T.c.document).where(
+                _T.c.kind == "productOffering", _T.c.is_current, has
+            )
+        )
+        return [(r.entity_id, r.document["productOfferingRelationship"]) for r in rows]
 
     def get(self, kind: str, entity_id: str, version: str | None = None) -> CatalogEntity | None:
         """The current version, or the named one."""
@@ -316,71 +334,3 @@ class CatalogRepository:
             .offset(query.offset)
             .limit(query.limit)
         )
-
-
-class JobRepository:
-    """Import and export jobs."""
-
-    def __init__(self, connection: sa.Connection, dialect: str) -> None:
-        self._db = connection
-        self._compiler = QueryCompiler(
-            dialect, job.c.document, {("id",): job.c.job_id, ("status",): job.c.status}
-        )
-
-    def add(self, item: Job) -> None:
-        self._db.execute(
-            sa.insert(job).values(
-                kind=item.kind,
-                job_id=item.id,
-                status=item.status,
-                last_update=str(item.document.get("creationDate", "")),
-                row_version=item.row_version,
-                document=item.document,
-            )
-        )
-
-    def get(self, kind: str, job_id: str) -> Job | None:
-        row = self._db.execute(
-            sa.select(job).where(job.c.kind == kind, job.c.job_id == job_id)
-        ).first()
-        return Job(row.kind, row.job_id, row.document, row.row_version) if row else None
-
-    def update(
-        self, item: Job, expected_row_version: int, now: str, lease_until: str | None = None
-    ) -> None:
-        """Store ``item`` if it is still at ``expected_row_version`` (Conflict otherwise)."""
-        result = self._db.execute(
-            sa.update(job)
-            .where(job.c.kind == item.kind, job.c.job_id == item.id)
-            .where(job.c.row_version == expected_row_version)
-            .values(
-                status=item.status,
-                document=item.document,
-                row_version=item.row_version,
-                last_update=now,
-                lease_until=lease_until,
-            )
-        )
-        if result.rowcount != 1:
-            raise Conflict(f"{item.kind} {item.id!r} was changed by another request; retry")
-
-    def delete(self, kind: str, job_id: str) -> bool:
-        result = self._db.execute(sa.delete(job).where(job.c.kind == kind, job.c.job_id == job_id))
-        return bool(result.rowcount)
-
-    def claim_next(self, kind: str, waiting: str, running: str, now: str) -> Job | None:
-        """The oldest job of ``kind`` that waits, or runs under a lease that ran out before
-        ``now`` (its worker died); locked against other workers on PostgreSQL."""
-        orphaned = sa.and_(job.c.status == running, job.c.lease_until < now)
-        row = self._db.execute(
-            sa.select(job)
-            .where(job.c.kind == kind, sa.or_(job.c.status == waiting, orphaned))
-            .order_by(job.c.seq)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
-        return Job(row.kind, row.job_id, row.document, row.row_version) if row else None
-
-    def list(self, kind: str, query: Query) -> tuple[list[Job], int]:
-        rows, total = list_page(self._db, job, self._compiler, query, (job.c.kind == kind,))
-        return [Job(r.kind, r.job_id, r.document, r.row_version) for r in rows], total

@@ -188,6 +188,7 @@ installed_product = sa.Table(
     sa.Column("document", Document, nullable=False),
     sa.Index("ix_installed_product_customer", "customer_id", "seq"),
     sa.Index("ix_installed_product_offering", "offering_id"),
+    sa.Index("ix_installed_product_customer_offering", "customer_id", "offering_id"),
 )
 
 idempotency_key = sa.Table(

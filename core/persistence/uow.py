@@ -17,6 +17,7 @@ from core.persistence.events import (
 )
 from core.persistence.fulfillment import ActionRepository, AttemptRepository, TaskRepository
 from core.persistence.inventory import InventoryRepository
+from core.persistence.jobs import JobRepository
 from core.persistence.ordering import (
     CancelRepository,
     IdempotencyRepository,
@@ -24,7 +25,7 @@ from core.persistence.ordering import (
     TimelineRepository,
 )
 from core.persistence.outbox import OutboxRepository
-from core.persistence.repositories import CatalogRepository, JobRepository
+from core.persistence.repositories import CatalogRepository
 
 
 class UnitOfWork:

@@ -148,3 +148,28 @@ def test_evidence_shows_a_deleted_version_from_the_archive(
     assert entry["intact"] is True and entry["sha256"] == was["sha256"]
     assert was["deleted"] is None and entry["deleted"]["at"]
     assert package["fingerprints"]["catalogIntact"] is True
+
+
+def test_a_version_created_again_under_its_id_is_hashed_again(
+    shop_db: Database,
+    schemas: ResourceSchemas,
+    ordering: OrderingService,
+    ctx: RequestContext,
+    order_ctx: RequestContext,
+) -> None:
+    """An import may bring back a deleted id at the same version and row version with other
+    content: the order priced against it must record the hash of what it was priced on."""
+    first, _ = ordering.place(order("cust-carol", add("1", "po-mobile-s")), order_ctx)
+    lenient = CatalogService(shop_db, schemas, CatalogSettings(strict=False))
+    old = lenient.get("productOffering", "po-mobile-s").document
+    lenient.delete("productOffering", "po-mobile-s", ctx)
+    again = {k: v for k, v in old.items() if k not in ("id", "href", "lastUpdate")}
+    again["description"] = "imported again"
+    lenient.create("productOffering", again, ctx, entity_id="po-mobile-s")
+    second, _ = ordering.place(order("cust-carol", add("1", "po-mobile-s")), order_ctx)
+    package = evidence.package(shop_db, second.id, "2026-12-02T00:00:00.000Z")
+    (entry,) = [e for e in package["catalog"] if e["kind"] == "productOffering"]
+    assert entry["document"]["description"] == "imported again"
+    assert entry["intact"] is True
+    key = "productOffering/po-mobile-s@1.0"
+    assert first.snapshot["catalogHashes"][key] != second.snapshot["catalogHashes"][key]

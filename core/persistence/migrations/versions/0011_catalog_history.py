@@ -1,5 +1,6 @@
 """Catalog history is never destroyed: versions of deleted entities are archived, orders priced
-against versions not yet released are recorded, and installed products are found by offering.
+against versions not yet released are recorded, and installed products are found by offering
+(for a delete) and by customer and offering (for order capture's requires/excludes).
 
 Revision ID: 0011
 Revises: 0010
@@ -46,9 +47,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("kind", "entity_id", "version", "order_id"),
     )
     op.create_index("ix_installed_product_offering", "installed_product", ["offering_id"])
+    op.create_index(
+        "ix_installed_product_customer_offering",
+        "installed_product",
+        ["customer_id", "offering_id"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_installed_product_customer_offering", "installed_product")
     op.drop_index("ix_installed_product_offering", "installed_product")
     op.drop_table("catalog_use")
     op.drop_index("ix_catalog_entity_archive_version", "catalog_entity_archive")

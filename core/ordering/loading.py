@@ -1,0 +1,103 @@
+"""What order capture reads: a handful of batch queries, each through an index, and never the
+customer's whole installed base (an enterprise customer has 100,000 lines)."""
+
+from __future__ import annotations
+
+from core.catalog.hashes import CatalogHashes
+from core.catalog.lifecycle import LifecyclePolicy
+from core.catalog.model import CatalogEntity
+from core.catalog.relationships import RULES, RelationshipCache
+from core.inventory.model import InstalledProduct
+from core.ordering.items import OrderItem
+from core.ordering.model import JsonObject, customer_of
+from core.ordering.validation import OrderContext
+from core.persistence.uow import UnitOfWork
+
+
+def load_context(
+    uow: UnitOfWork,
+    document: JsonObject,
+    items: list[OrderItem],
+    on: str,
+    strict: bool,
+    lifecycle: LifecyclePolicy,
+    hashes: CatalogHashes,
+    relationships: RelationshipCache,
+) -> OrderContext:
+    """The catalog and installed products the order's rules need."""
+    customer = customer_of(document)
+    generation = uow.catalog.generation()
+    products = uow.inventory.by_ids({i.product_id for i in items if i.product_id})
+    offering_ids = {i.offering_id for i in items if i.offering_id}
+    offering_ids |= {p.offering_id for p in products.values() if p.offering_id}
+    offerings = uow.catalog.current_by_ids("productOffering", offering_ids)
+    spec_ids = {
+        str((o.document.get("productSpecification") or {}).get("id")) for o in offerings.values()
+    }
+    price_ids = {
+        str(ref.get("id"))
+        for o in offerings.values()
+        for ref in o.document.get("productOfferingPrice") or []
+        if isinstance(ref, dict)
+    }
+    details = uow.catalog.current_of(
+        {"productSpecification": spec_ids, "productOfferingPrice": price_ids}
+    )
+    installed: list[InstalledProduct] = []
+    if customer is not None:
+        related = _related_offerings(uow, items, products, offerings, relationships, generation)
+        installed = uow.inventory.live_of_offerings(customer, related)
+        others = {p.offering_id for p in installed if p.offering_id} - offerings.keys()
+        if others:  # their relationships are read too (does what she has exclude this?)
+            offerings = {**offerings, **uow.catalog.current_by_ids("productOffering", others)}
+    channels = frozenset(
+        str(c.get("id")) for c in document.get("channel") or [] if isinstance(c, dict)
+    )
+    return OrderContext(
+        offerings=offerings,
+        specs=details["productSpecification"],
+        prices=details["productOfferingPrice"],
+        products=products,
+        installed=installed,
+        lifecycle=lifecycle,
+        on=on,
+        strict=strict,
+        customer_id=customer,
+        channels=channels,
+        hashes=hashes,
+        generation=generation,
+    )
+
+
+def _related_offerings(
+    uow: UnitOfWork,
+    items: list[OrderItem],
+    products: dict[str, InstalledProduct],
+    offerings: dict[str, CatalogEntity],
+    relationships: RelationshipCache,
+    generation: int | None,
+) -> set[str]:
+    """The offerings whose products a requires/excludes rule of this order can be about: that
+    an ordered one requires or excludes, that exclude an ordered one, or that require (or are)
+    the offering of a product being deleted."""
+    ordered: set[str] = set()
+    deleted: set[str] = set()
+    for item in items:
+        product = products.get(item.product_id or "")
+        if item.action == "add" and item.offering_id:
+            ordered.add(item.offering_id)
+        elif item.action == "modify":
+            target = item.offering_id or (product.offering_id if product else None)
+            ordered |= {target} if target else set()
+        elif item.action == "delete" and product is not None and product.offering_id:
+            deleted.add(product.offering_id)
+    if not ordered and not deleted:
+        return set()
+    wanted = set(deleted)
+    for offering_id in ordered:
+        offering = offerings.get(offering_id)
+        for r in offering.document.get("productOfferingRelationship") or [] if offering else []:
+            if isinstance(r, dict) and r.get("relationshipType") in RULES and r.get("id"):
+                wanted.add(str(r["id"]))
+    index = relationships.index(generation, uow.catalog)
+    return wanted | index.sources("excludes", ordered) | index.sources("requires", deleted)
