@@ -127,6 +127,7 @@ ORDER_SIDE = (
     "approval_case",
     "approval_policy",
     "catalog_use",
+    "product_claim",
 )
 _demo_state: dict[int, tuple[int, int]] = {}  # database -> (generation, rows) after seeding
 

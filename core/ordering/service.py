@@ -14,6 +14,7 @@ from core.catalog.relationships import RelationshipCache
 from core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from core.ordering import states
 from core.ordering.capture import Capture, capture
+from core.ordering.collisions import claim_products
 from core.ordering.items import OrderItem, read_items, structural_problems
 from core.ordering.loading import load_context
 from core.ordering.model import (
@@ -143,7 +144,7 @@ class OrderingService(UseCases[ProductOrder]):
         self, uow: UnitOfWork, document: JsonObject, items: list[OrderItem], now: str
     ) -> Capture:
         """Validate and price ``document`` (whose ``items`` are given) in place; 400 with every
-        problem, nothing written."""
+        problem, 409 when another open order changes one of its products."""
         ctx = load_context(
             uow,
             document,
@@ -158,6 +159,7 @@ class OrderingService(UseCases[ProductOrder]):
         if result.problems:
             raise InvalidRequest(result.problems, "Invalid order")
         uow.catalog_history.record_uses(str(document["id"]), result.unreleased)
+        claim_products(uow, str(document["id"]), items, now)
         for outcome in result.outcomes:
             item = outcome.item.document
             if outcome.lines or outcome.offering is not None:

@@ -191,6 +191,20 @@ installed_product = sa.Table(
     sa.Index("ix_installed_product_customer_offering", "customer_id", "offering_id"),
 )
 
+# Which open order changes which installed product (modify, delete): one claim per product, so
+# two orders cannot both change it. A claim of an order that became final (or was deleted) is
+# taken over by the next order; the primary key makes two racing orders meet.
+product_claim = sa.Table(
+    "product_claim",
+    metadata,
+    sa.Column("product_id", sa.String(64), primary_key=True),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("item_id", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("claimed_at", sa.String(24), nullable=False),
+    sa.Index("ix_product_claim_order", "order_id"),
+)
+
 idempotency_key = sa.Table(
     "idempotency_key",
     metadata,

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from core.persistence.approvals import ApprovalRepository, PolicyRepository
 from core.persistence.catalog_history import CatalogHistory
+from core.persistence.claims import ClaimRepository
 from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
 from core.persistence.events import (
@@ -40,6 +41,7 @@ class UnitOfWork:
     cancels: CancelRepository
     idempotency: IdempotencyRepository
     inventory: InventoryRepository
+    claims: ClaimRepository
     tasks: TaskRepository
     attempts: AttemptRepository
     actions: ActionRepository
@@ -82,6 +84,7 @@ class UnitOfWork:
         self.cancels = CancelRepository(connection, dialect)
         self.idempotency = IdempotencyRepository(connection)
         self.inventory = InventoryRepository(connection)
+        self.claims = ClaimRepository(connection)
         self.tasks = TaskRepository(connection)
         self.attempts = AttemptRepository(connection)
         self.actions = ActionRepository(connection)

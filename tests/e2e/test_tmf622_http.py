@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from core.persistence.database import Database
 from tests.e2e.test_tmf620_http import assert_error
-from tests.orders import add, home_bundle, order
+from tests.orders import add, change, home_bundle, order
 
 API = "/tmf-api/productOrderingManagement/v4"
 
@@ -238,3 +238,12 @@ def test_lenient_accepts_a_minimal_postman_style_order(lenient_shop: TestClient)
 def test_swagger_ui_is_served_for_tmf622(shop: TestClient) -> None:
     assert shop.get(f"{API}/docs/").status_code == 200
     assert shop.get(f"{API}/openapi.json").json()["info"]["title"].startswith("TMF622")
+
+
+def test_a_second_order_changing_a_product_is_a_409_naming_the_first(shop: TestClient) -> None:
+    leave = order("cust-alice", change("1", "delete", "prod-alice-mobile"))
+    first = shop.post(f"{API}/productOrder", json=leave)
+    assert first.status_code == 201
+    again = shop.post(f"{API}/productOrder", json=leave)
+    body = assert_error(again, 409, f"open productOrder {first.json()['id']!r}")
+    assert body["reason"] == "Product in use by another order"

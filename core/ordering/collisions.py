@@ -1,0 +1,28 @@
+"""Changes that cannot collide: while an open order modifies or deletes a product, no other
+order may change it; two racing orders meet at the product's claim in the database."""
+
+from __future__ import annotations
+
+from core.errors import Conflict
+from core.ordering.items import OrderItem
+from core.persistence.uow import UnitOfWork
+
+CLAIMING = ("modify", "delete")  # the actions that change an installed product
+
+
+def claim_products(uow: UnitOfWork, order_id: str, items: list[OrderItem], now: str) -> None:
+    """Claim each product the order changes (releasing what a changed order no longer
+    changes); a product another open order changes is a 409 naming that order."""
+    changing = [i for i in items if i.action in CLAIMING and i.product_id]
+    uow.claims.release_others(order_id, {str(i.product_id) for i in changing})
+    refusals = []
+    for item in changing:
+        holder = uow.claims.claim(str(item.product_id), order_id, item.id, item.action, now)
+        if holder is not None:
+            refusals.append(
+                f"item {item.id!r}: product {item.product_id!r} is being changed by open "
+                f"productOrder {holder.order_id!r} ({holder.action} in item {holder.item_id!r}, "
+                f"{holder.state}); wait until that order is final, or cancel it"
+            )
+    if refusals:
+        raise Conflict("; ".join(refusals), "Product in use by another order")

@@ -1,0 +1,74 @@
+"""Claims of installed products by open orders: the database decides which of two racing orders
+changes a product (its primary key), and a claim ends with its order (taken over lazily)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.ordering.states import ORDER_FINAL
+from core.persistence.tables import product_claim, product_order
+
+_C, _O = product_claim, product_order
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The open order that holds a claim on a product, and what it does to it."""
+
+    order_id: str
+    item_id: str
+    action: str
+    state: str
+
+
+class ClaimRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._db = connection
+
+    def claim(
+        self, product_id: str, order_id: str, item_id: str, action: str, now: str
+    ) -> Holder | None:
+        """Claim the product for ``order_id``: None when it is now this order's, else the open
+        order that holds it. A claim of a final or deleted order is taken over."""
+        values = {
+            "product_id": product_id,
+            "order_id": order_id,
+            "item_id": item_id,
+            "action": action,
+            "claimed_at": now,
+        }
+        insert = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
+        statement = insert(_C).values(**values).on_conflict_do_nothing().returning(_C.c.product_id)
+        if self._db.execute(statement).first() is not None:
+            return None
+        for _ in range(3):  # each round either decides or sees another order take it over
+            row = self._db.execute(
+                sa.select(_C, _O.c.state, _O.c.deleted_at)
+                .select_from(_C.outerjoin(_O, _O.c.order_id == _C.c.order_id))
+                .where(_C.c.product_id == product_id)
+            ).first()
+            if row is None:  # released meanwhile: claim it afresh
+                if self._db.execute(statement).first() is not None:
+                    return None
+                continue
+            open_order = row.state is not None and row.state not in ORDER_FINAL
+            if row.order_id == order_id or not open_order or row.deleted_at is not None:
+                taken = self._db.execute(
+                    sa.update(_C)
+                    .where(_C.c.product_id == product_id, _C.c.order_id == row.order_id)
+                    .values(**values)
+                )
+                if taken.rowcount == 1:
+                    return None
+                continue
+            return Holder(row.order_id, row.item_id, row.action, row.state)
+        raise RuntimeError(f"claim of product {product_id!r} did not settle")  # pragma: no cover
+
+    def release_others(self, order_id: str, keep: set[str]) -> None:
+        """Release the order's claims on products it no longer changes (after a PATCH)."""
+        self._db.execute(
+            sa.delete(_C).where(_C.c.order_id == order_id, _C.c.product_id.not_in(sorted(keep)))
+        )
