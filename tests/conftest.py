@@ -128,6 +128,7 @@ ORDER_SIDE = (
     "approval_policy",
     "catalog_use",
     "product_claim",
+    "order_offering_change",
 )
 _demo_state: dict[int, tuple[int, int]] = {}  # database -> (generation, rows) after seeding
 

@@ -1,11 +1,18 @@
 """Changes that cannot collide: while an open order modifies or deletes a product, no other
-order may change it; two racing orders meet at the product's claim in the database."""
+order may change it (two racing orders meet at the product's claim in the database); what open
+orders will add or remove is recorded for the customer's next order's requires/excludes."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core.errors import Conflict
 from core.ordering.items import OrderItem
+from core.ordering.model import OfferingChange
 from core.persistence.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from core.ordering.capture import ItemOutcome
 
 CLAIMING = ("modify", "delete")  # the actions that change an installed product
 
@@ -26,3 +33,22 @@ def claim_products(uow: UnitOfWork, order_id: str, items: list[OrderItem], now: 
             )
     if refusals:
         raise Conflict("; ".join(refusals), "Product in use by another order")
+
+
+def record_changes(
+    uow: UnitOfWork, order_id: str, customer: str | None, outcomes: list[ItemOutcome]
+) -> None:
+    """What the order will add to and remove from the customer's offerings."""
+    changes: list[OfferingChange] = []
+    for o in outcomes:
+        item, product = o.item, o.product
+        added = o.offering.id if o.offering is not None else item.offering_id
+        old = product.offering_id if product is not None else None
+        if item.action == "add" and added:
+            changes.append(OfferingChange(order_id, item.id, "add", added))
+        elif item.action in CLAIMING and product is not None and old:
+            if item.action == "delete" or (added and added != old):
+                changes.append(OfferingChange(order_id, item.id, "remove", old, product.id))
+            if item.action == "modify" and added and added != old:
+                changes.append(OfferingChange(order_id, item.id, "add", added))
+    uow.offering_changes.replace(order_id, customer or "", changes if customer else [])

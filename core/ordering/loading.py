@@ -9,7 +9,7 @@ from core.catalog.model import CatalogEntity
 from core.catalog.relationships import RULES, RelationshipCache
 from core.inventory.model import InstalledProduct
 from core.ordering.items import OrderItem
-from core.ordering.model import JsonObject, customer_of
+from core.ordering.model import JsonObject, OfferingChange, customer_of
 from core.ordering.validation import OrderContext
 from core.persistence.uow import UnitOfWork
 
@@ -44,10 +44,14 @@ def load_context(
         {"productSpecification": spec_ids, "productOfferingPrice": price_ids}
     )
     installed: list[InstalledProduct] = []
+    pending: list[OfferingChange] = []
     if customer is not None:
         related = _related_offerings(uow, items, products, offerings, relationships, generation)
         installed = uow.inventory.live_of_offerings(customer, related)
-        others = {p.offering_id for p in installed if p.offering_id} - offerings.keys()
+        pending = uow.offering_changes.of_open_orders(customer, related, document.get("id"))
+        others = {p.offering_id for p in installed if p.offering_id}
+        others |= {c.offering_id for c in pending}
+        others -= offerings.keys()
         if others:  # their relationships are read too (does what she has exclude this?)
             offerings = {**offerings, **uow.catalog.current_by_ids("productOffering", others)}
     channels = frozenset(
@@ -66,6 +70,7 @@ def load_context(
         channels=channels,
         hashes=hashes,
         generation=generation,
+        pending=pending,
     )
 
 

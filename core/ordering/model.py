@@ -84,6 +84,17 @@ def customer_of(document: JsonObject) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class OfferingChange:
+    """An offering one item of an order adds to the customer, or removes (with its product)."""
+
+    order_id: str
+    item_id: str
+    effect: str  # "add" or "remove"
+    offering_id: str
+    product_id: str | None = None
+
+
 @dataclass
 class ProductOrder:
     """A product order; every state change goes through ``move`` so it is checked and recorded."""

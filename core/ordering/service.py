@@ -14,7 +14,7 @@ from core.catalog.relationships import RelationshipCache
 from core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from core.ordering import states
 from core.ordering.capture import Capture, capture
-from core.ordering.collisions import claim_products
+from core.ordering.collisions import claim_products, record_changes
 from core.ordering.items import OrderItem, read_items, structural_problems
 from core.ordering.loading import load_context
 from core.ordering.model import (
@@ -160,6 +160,7 @@ class OrderingService(UseCases[ProductOrder]):
             raise InvalidRequest(result.problems, "Invalid order")
         uow.catalog_history.record_uses(str(document["id"]), result.unreleased)
         claim_products(uow, str(document["id"]), items, now)
+        record_changes(uow, str(document["id"]), customer_of(document), result.outcomes)
         for outcome in result.outcomes:
             item = outcome.item.document
             if outcome.lines or outcome.offering is not None:

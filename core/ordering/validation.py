@@ -10,6 +10,7 @@ from core.catalog.model import CatalogEntity
 from core.catalog.prices import OfferedPrice, offered
 from core.inventory.model import InstalledProduct
 from core.ordering.items import OrderItem
+from core.ordering.model import OfferingChange
 
 
 @dataclass
@@ -20,7 +21,7 @@ class OrderContext:
     specs: dict[str, CatalogEntity]
     prices: dict[str, CatalogEntity]
     products: dict[str, InstalledProduct]  # products the items name
-    installed: list[InstalledProduct]  # the customer's live products
+    installed: list[InstalledProduct]  # the customer's live products the rules are about
     lifecycle: LifecyclePolicy
     on: str  # the order date, canonical UTC
     strict: bool
@@ -28,6 +29,8 @@ class OrderContext:
     hashes: CatalogHashes  # content hashes of catalog versions, shared between captures
     generation: int | None  # the catalog generation read: what the shared caches are keyed by
     channels: frozenset[str] = field(default_factory=frozenset)
+    # What the customer's other open orders will add or remove, of the same offerings.
+    pending: list[OfferingChange] = field(default_factory=list)
 
     def spec_of(self, offering: CatalogEntity) -> CatalogEntity | None:
         ref = offering.document.get("productSpecification") or {}
@@ -133,10 +136,15 @@ def installed_problems(
 
 @dataclass(frozen=True)
 class Holding:
-    """One offering the customer has or gets: through a product or through an order item."""
+    """One offering the customer has or gets: through a product or through an order item.
+
+    A firm one can satisfy a ``requires``; one that an open order only promises to add, or a
+    product an open order removes, still counts for ``excludes`` but satisfies nothing."""
 
     offering_id: str
-    source: str  # "product 'p'" or "item 'i' of this order"
+    source: str  # "product 'p'", "item 'i' of this order", "item 'i' of open productOrder 'o'"
+    firm: bool = True
+    note: str | None = None  # why it is not firm
 
 
 def relationship_problems(
@@ -148,13 +156,31 @@ def relationship_problems(
     """
     removed = {i.product_id for i in items if i.action == "delete"}
     replaced = {i.product_id for i in items if i.action == "modify" and i.id in new_offering}
+    leaving = {c.product_id: c for c in ctx.pending if c.effect == "remove" and c.product_id}
     holdings = [
         Holding(p.offering_id, f"product {p.id!r}")
+        if p.id not in leaving
+        else Holding(
+            p.offering_id,
+            f"product {p.id!r}",
+            firm=False,
+            note=f"open productOrder {leaving[p.id].order_id!r} removes product {p.id!r}",
+        )
         for p in ctx.installed
         if p.offering_id and p.id not in removed and p.id not in replaced
     ]
+    holdings += [
+        Holding(
+            c.offering_id,
+            f"item {c.item_id!r} of open productOrder {c.order_id!r}",
+            firm=False,
+            note=f"open productOrder {c.order_id!r} adds it but is not final",
+        )
+        for c in ctx.pending
+        if c.effect == "add"
+    ]
     holdings += [Holding(o, f"item {i!r} of this order") for i, o in new_offering.items()]
-    held = {h.offering_id for h in holdings}
+    held = {h.offering_id for h in holdings if h.firm}
     problems: list[str] = []
     for item_id, offering_id in new_offering.items():
         offering = ctx.offerings.get(offering_id)
@@ -163,9 +189,11 @@ def relationship_problems(
         mine = f"item {item_id!r} of this order"
         for rel_type, target in _relationships(offering):
             if rel_type == "requires" and target not in held:
+                notes = [h.note for h in holdings if h.offering_id == target and h.note]
                 problems.append(
                     f"item {item_id!r}: productOffering {offering_id!r} requires {target!r}, "
                     "which is neither in this order nor among the customer's products"
+                    + (f" ({'; '.join(notes)})" if notes else "")
                 )
             if rel_type == "excludes":
                 problems.extend(

@@ -1,5 +1,6 @@
-"""Claims of installed products by open orders: the database decides which of two racing orders
-changes a product (its primary key), and a claim ends with its order (taken over lazily)."""
+"""What open orders are about to change: claims of installed products (the database decides
+which of two racing orders changes a product; a claim ends with its order, taken over lazily),
+and the offerings their items will add or remove for the customer."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from core.ordering.model import OfferingChange
 from core.ordering.states import ORDER_FINAL
-from core.persistence.tables import product_claim, product_order
+from core.persistence.tables import order_offering_change, product_claim, product_order
 
-_C, _O = product_claim, product_order
+_C, _O, _W = product_claim, product_order, order_offering_change
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,51 @@ class ClaimRepository:
         self._db.execute(
             sa.delete(_C).where(_C.c.order_id == order_id, _C.c.product_id.not_in(sorted(keep)))
         )
+
+
+class OfferingChangeRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._db = connection
+
+    def replace(self, order_id: str, customer_key: str, changes: list[OfferingChange]) -> None:
+        """Record what the order's items change (again after a PATCH)."""
+        self._db.execute(sa.delete(_W).where(_W.c.order_id == order_id))
+        if changes:
+            self._db.execute(
+                sa.insert(_W),
+                [
+                    {
+                        "order_id": order_id,
+                        "item_id": c.item_id,
+                        "effect": c.effect,
+                        "customer_key": customer_key,
+                        "offering_id": c.offering_id,
+                        "product_id": c.product_id,
+                    }
+                    for c in changes
+                ],
+            )
+
+    def of_open_orders(
+        self, customer_key: str, offering_ids: set[str], besides: str | None
+    ) -> list[OfferingChange]:
+        """Changes to these offerings by the customer's open orders (not final, not deleted),
+        other than ``besides``."""
+        if not offering_ids:
+            return []
+        rows = self._db.execute(
+            sa.select(_W)
+            .join(_O, _O.c.order_id == _W.c.order_id)
+            .where(
+                _W.c.customer_key == customer_key,
+                _W.c.offering_id.in_(sorted(offering_ids)),
+                _W.c.order_id != (besides or ""),
+                _O.c.state.not_in(sorted(ORDER_FINAL)),
+                _O.c.deleted_at.is_(None),
+            )
+            .order_by(_W.c.order_id, _W.c.item_id)
+        )
+        return [
+            OfferingChange(r.order_id, r.item_id, r.effect, r.offering_id, r.product_id)
+            for r in rows
+        ]

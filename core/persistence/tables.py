@@ -205,6 +205,21 @@ product_claim = sa.Table(
     sa.Index("ix_product_claim_order", "order_id"),
 )
 
+# What each order's items will add to or remove from the customer's offerings, kept with the
+# order: requires/excludes look at what open orders of the same customer are about to change.
+order_offering_change = sa.Table(
+    "order_offering_change",
+    metadata,
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("item_id", sa.String(64), nullable=False),
+    sa.Column("effect", sa.String(10), nullable=False),  # "add" or "remove"
+    sa.Column("customer_key", sa.String(64), nullable=False),
+    sa.Column("offering_id", sa.String(64), nullable=False),
+    sa.Column("product_id", sa.String(64)),  # the product a remove takes away
+    sa.PrimaryKeyConstraint("order_id", "item_id", "effect"),
+    sa.Index("ix_order_offering_change_customer", "customer_key", "offering_id"),
+)
+
 idempotency_key = sa.Table(
     "idempotency_key",
     metadata,

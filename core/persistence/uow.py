@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from core.persistence.approvals import ApprovalRepository, PolicyRepository
 from core.persistence.catalog_history import CatalogHistory
-from core.persistence.claims import ClaimRepository
+from core.persistence.claims import ClaimRepository, OfferingChangeRepository
 from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
 from core.persistence.events import (
@@ -42,6 +42,7 @@ class UnitOfWork:
     idempotency: IdempotencyRepository
     inventory: InventoryRepository
     claims: ClaimRepository
+    offering_changes: OfferingChangeRepository
     tasks: TaskRepository
     attempts: AttemptRepository
     actions: ActionRepository
@@ -85,6 +86,7 @@ class UnitOfWork:
         self.idempotency = IdempotencyRepository(connection)
         self.inventory = InventoryRepository(connection)
         self.claims = ClaimRepository(connection)
+        self.offering_changes = OfferingChangeRepository(connection)
         self.tasks = TaskRepository(connection)
         self.attempts = AttemptRepository(connection)
         self.actions = ActionRepository(connection)

@@ -7,8 +7,9 @@ import threading
 
 import pytest
 
-from core.errors import Conflict
+from core.errors import Conflict, InvalidRequest
 from core.fulfillment.orchestrator import Orchestrator
+from core.inventory.model import InstalledProduct
 from core.ordering.cancellation import CancellationService
 from core.ordering.service import OrderingService
 from core.requests import RequestContext
@@ -90,3 +91,60 @@ def test_racing_orders_for_one_product_let_exactly_one_in(
     assert sorted(outcomes) == ["accepted", *["refused"] * (racers - 1)]
     with ordering.db.uow(write=False) as uow:
         assert uow.orders.count_by_state() == {"acknowledged": 1}
+
+
+def carol(*items: dict) -> dict:  # type: ignore[type-arg]
+    return order("cust-carol", *items)
+
+
+def test_excludes_see_what_open_orders_will_add(
+    ordering: OrderingService, cancellation: CancellationService, order_ctx: RequestContext
+) -> None:
+    router = {"id": "c-router", "status": "active", "productOffering": {"id": "po-router-rental"}}
+    with ordering.db.uow() as uow:  # fibre 1000 requires a router: she has one
+        uow.inventory.add(InstalledProduct("c-router", "cust-carol", router), "2026-01-01T00:00Z")
+        uow.commit()
+    first, _ = ordering.place(carol(add("1", "po-fibre-300", installationAddress="x")), order_ctx)
+    upgrade = carol(add("1", "po-fibre-1000", installationAddress="x"))
+    with pytest.raises(InvalidRequest) as refused:
+        ordering.place(upgrade, order_ctx)
+    assert (
+        f"excluded by 'po-fibre-300', which item '1' of open productOrder {first.id!r} adds"
+        in str(refused.value.problems)
+    )
+    cancellation.cancel({"productOrder": {"id": first.id}}, order_ctx)
+    assert ordering.place(upgrade, order_ctx)[0].state == "acknowledged"
+
+
+def test_requires_is_not_met_by_what_an_open_order_only_promises(
+    ordering: OrderingService, orchestrator: Orchestrator, order_ctx: RequestContext
+) -> None:
+    basic, _ = ordering.place(carol(add("1", "po-tv-basic", channelPackage="basic")), order_ctx)
+    sports = carol(add("1", "po-tv-sports", channelPackage="sports"))
+    with pytest.raises(InvalidRequest) as refused:
+        ordering.place(sports, order_ctx)
+    assert f"open productOrder {basic.id!r} adds it but is not final" in str(refused.value.problems)
+    orchestrator.run_until_idle()
+    assert ordering.get(basic.id).state == "completed"
+    assert ordering.place(sports, order_ctx)[0].state == "acknowledged"
+
+
+def test_requires_and_deletes_see_what_open_orders_will_remove_or_add(
+    ordering: OrderingService, order_ctx: RequestContext
+) -> None:
+    bob = "cust-bob"
+    leaving, _ = ordering.place(order(bob, change("1", "delete", "prod-bob-tv")), order_ctx)
+    sports = order(bob, add("1", "po-tv-sports", channelPackage="sports"))
+    with pytest.raises(InvalidRequest) as refused:
+        ordering.place(sports, order_ctx)
+    assert f"open productOrder {leaving.id!r} removes product 'prod-bob-tv'" in str(
+        refused.value.problems
+    )
+    ordering.delete(leaving.id, order_ctx)
+    added, _ = ordering.place(sports, order_ctx)  # TV Basic stays: TV Sports may come
+    with pytest.raises(InvalidRequest) as broken:
+        ordering.place(order(bob, change("1", "delete", "prod-bob-tv")), order_ctx)
+    assert (
+        f"breaks 'po-tv-sports' (item '1' of open productOrder {added.id!r} adds), which "
+        "requires it" in str(broken.value.problems)
+    )
