@@ -3,10 +3,12 @@ customer's whole installed base (an enterprise customer has 100,000 lines)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.catalog.hashes import CatalogHashes
 from core.catalog.lifecycle import LifecyclePolicy
 from core.catalog.model import CatalogEntity
-from core.catalog.relationships import RULES, RelationshipCache
+from core.catalog.relationships import RelationshipCache
 from core.inventory.model import InstalledProduct
 from core.ordering.items import OrderItem
 from core.ordering.model import JsonObject, OfferingChange, customer_of
@@ -47,8 +49,11 @@ def load_context(
     pending: list[OfferingChange] = []
     if customer is not None:
         related = _related_offerings(uow, items, products, offerings, relationships, generation)
-        installed = uow.inventory.live_of_offerings(customer, related)
-        pending = uow.offering_changes.of_open_orders(customer, related, document.get("id"))
+        installed = uow.inventory.live_of_offerings(customer, related.products)
+        keeping = {p.id for p in installed if p.offering_id in related.kept}
+        pending = uow.offering_changes.pending(
+            customer, related.promised, keeping, str(document.get("id") or "")
+        )
         others = {p.offering_id for p in installed if p.offering_id}
         others |= {c.offering_id for c in pending}
         others -= offerings.keys()
@@ -74,6 +79,15 @@ def load_context(
     )
 
 
+@dataclass(frozen=True)
+class Related:
+    """The offerings a requires/excludes rule of an order can be about, by what is read."""
+
+    products: set[str]  # the customer's live products of these
+    kept: set[str]  # ... of which whether an open order removes one matters (requires)
+    promised: set[str]  # what open orders will add of these matters
+
+
 def _related_offerings(
     uow: UnitOfWork,
     items: list[OrderItem],
@@ -81,10 +95,9 @@ def _related_offerings(
     offerings: dict[str, CatalogEntity],
     relationships: RelationshipCache,
     generation: int | None,
-) -> set[str]:
-    """The offerings whose products a requires/excludes rule of this order can be about: that
-    an ordered one requires or excludes, that exclude an ordered one, or that require (or are)
-    the offering of a product being deleted."""
+) -> Related:
+    """Offerings that an ordered one requires or excludes, that exclude an ordered one, or
+    that require (or are) the offering of a product being deleted."""
     ordered: set[str] = set()
     deleted: set[str] = set()
     for item in items:
@@ -97,12 +110,22 @@ def _related_offerings(
         elif item.action == "delete" and product is not None and product.offering_id:
             deleted.add(product.offering_id)
     if not ordered and not deleted:
-        return set()
-    wanted = set(deleted)
+        return Related(set(), set(), set())
+    required: set[str] = set()
+    excluded: set[str] = set()
     for offering_id in ordered:
         offering = offerings.get(offering_id)
         for r in offering.document.get("productOfferingRelationship") or [] if offering else []:
-            if isinstance(r, dict) and r.get("relationshipType") in RULES and r.get("id"):
-                wanted.add(str(r["id"]))
+            if isinstance(r, dict) and r.get("id"):
+                if r.get("relationshipType") == "requires":
+                    required.add(str(r["id"]))
+                elif r.get("relationshipType") == "excludes":
+                    excluded.add(str(r["id"]))
     index = relationships.index(generation, uow.catalog)
-    return wanted | index.sources("excludes", ordered) | index.sources("requires", deleted)
+    excluded |= index.sources("excludes", ordered)
+    requiring = index.sources("requires", deleted)
+    return Related(
+        products=required | excluded | requiring | deleted,
+        kept=required | deleted,
+        promised=excluded | requiring | required,
+    )

@@ -5,6 +5,7 @@ and the offerings their items will add or remove for the customer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -99,25 +100,37 @@ class OfferingChangeRepository:
                 ],
             )
 
-    def of_open_orders(
-        self, customer_key: str, offering_ids: set[str], besides: str | None
+    def pending(
+        self,
+        customer_key: str,
+        adds_of: set[str],
+        products: set[str],
+        besides: str | None,
+        adds_shown: int = 20,
     ) -> list[OfferingChange]:
-        """Changes to these offerings by the customer's open orders (not final, not deleted),
-        other than ``besides``."""
-        if not offering_ids:
-            return []
-        rows = self._db.execute(
-            sa.select(_W)
-            .join(_O, _O.c.order_id == _W.c.order_id)
-            .where(
-                _W.c.customer_key == customer_key,
-                _W.c.offering_id.in_(sorted(offering_ids)),
-                _W.c.order_id != (besides or ""),
-                _O.c.state.not_in(sorted(ORDER_FINAL)),
-                _O.c.deleted_at.is_(None),
-            )
-            .order_by(_W.c.order_id, _W.c.item_id)
+        """What the customer's other open orders do: add one of ``adds_of`` (the first
+        ``adds_shown``: one is enough to refuse, and many open orders may add the same), or
+        remove one of ``products`` (each is claimed by one open order at most)."""
+        still_open = (
+            _W.c.customer_key == customer_key,
+            _W.c.order_id != (besides or ""),
+            _O.c.state.not_in(sorted(ORDER_FINAL)),
+            _O.c.deleted_at.is_(None),
         )
+        select = sa.select(_W).join(_O, _O.c.order_id == _W.c.order_id)
+        rows: list[Any] = []
+        if adds_of:
+            rows += self._db.execute(
+                select.where(
+                    *still_open, _W.c.effect == "add", _W.c.offering_id.in_(sorted(adds_of))
+                ).limit(adds_shown)  # no order: any will do, and no sort of them all
+            ).all()
+        if products:
+            rows += self._db.execute(
+                select.where(
+                    *still_open, _W.c.effect == "remove", _W.c.product_id.in_(sorted(products))
+                )
+            ).all()
         return [
             OfferingChange(r.order_id, r.item_id, r.effect, r.offering_id, r.product_id)
             for r in rows

@@ -1,4 +1,4 @@
-"""Repositories of the ordering side: orders, their timeline, cancellations, idempotency keys."""
+"""Repositories of orders and their timeline."""
 
 from __future__ import annotations
 
@@ -8,25 +8,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict
-from core.ordering.model import (
-    CancelRequest,
-    ProductOrder,
-    TimelineEntry,
-    duplicate_external_id,
-)
+from core.ordering.model import ProductOrder, TimelineEntry, duplicate_external_id
+from core.ordering.states import ORDER_FINAL
 from core.persistence.listing import list_page
-from core.persistence.tables import (
-    cancel_product_order,
-    idempotency_key,
-    order_timeline,
-    product_order,
-)
+from core.persistence.tables import order_offering_change, order_timeline, product_order
 from core.query.ast import Query
 from core.query.sql import QueryCompiler
 from core.requests import Deletion
 
 _O = product_order
-_C = cancel_product_order
 
 
 # Reads by id are the hot path: the statement is built once.
@@ -53,7 +43,7 @@ _UPDATE_LOCKED = (
 )
 
 
-def _deletion(row: Any) -> Deletion | None:
+def deletion_of(row: Any) -> Deletion | None:
     return Deletion(row.deleted_at, row.deleted_by) if row.deleted_at else None
 
 
@@ -64,7 +54,7 @@ def _order(row: Any, with_snapshot: bool = True) -> ProductOrder:
         row.snapshot if with_snapshot else None,
         row.row_version,
         row.correlation_id,
-        deleted=_deletion(row),
+        deleted=deletion_of(row),
     )
 
 
@@ -127,6 +117,7 @@ class OrderRepository:
         )
         if result.rowcount not in (-1, len(orders)):
             raise Conflict("a productOrder was changed by another request; retry")
+        self._forget_changes([o.id for o in orders if o.state in ORDER_FINAL])
 
     def lock_many(
         self, order_ids: list[str], with_snapshot: bool = True
@@ -199,6 +190,8 @@ class OrderRepository:
             raise duplicate_external_id(order) from None
         if result.rowcount != 1:
             raise Conflict(f"productOrder {order.id!r} was changed by another request; retry")
+        if order.state in ORDER_FINAL:
+            self._forget_changes([order.id])
 
     def archive(self, order: ProductOrder, deletion: Deletion) -> None:
         """Mark the order deleted, unless it changed since it was read: the row, its snapshot
@@ -215,6 +208,18 @@ class OrderRepository:
         )
         if result.rowcount != 1:
             raise Conflict(f"productOrder {order.id!r} was changed by another request; retry")
+        self._forget_changes([order.id])
+
+    def _forget_changes(self, order_ids: list[str]) -> None:
+        """An order that ended (or was deleted) changes nothing more for its customer: every
+        write of an order's state passes here, so ``order_offering_change`` holds open orders
+        only and stays as small as the open orders are."""
+        if order_ids:
+            self._db.execute(
+                sa.delete(order_offering_change).where(
+                    order_offering_change.c.order_id.in_(order_ids)
+                )
+            )
 
     def list(
         self, query: Query, parties: frozenset[str] | None = None
@@ -293,113 +298,3 @@ class TimelineRepository:
             )
             for r in rows
         ]
-
-
-def _cancel(row: Any) -> CancelRequest:
-    return CancelRequest(
-        row.cancel_id, row.order_id, row.document, row.row_version, deleted=_deletion(row)
-    )
-
-
-class CancelRepository:
-    """cancelProductOrder requests."""
-
-    def __init__(self, connection: sa.Connection, dialect: str) -> None:
-        self._db = connection
-        self._compiler = QueryCompiler(
-            dialect,
-            _C.c.document,
-            {
-                ("id",): _C.c.cancel_id,
-                ("state",): _C.c.state,
-                ("productOrder", "id"): _C.c.order_id,
-            },
-        )
-
-    def add(self, request: CancelRequest, now: str) -> None:
-        self._db.execute(
-            sa.insert(_C).values(
-                cancel_id=request.id,
-                order_id=request.order_id,
-                state=request.state,
-                last_update=now,
-                row_version=request.row_version,
-                document=request.document,
-            )
-        )
-
-    def update(self, request: CancelRequest, now: str) -> None:
-        """Store ``request`` (its row version already bumped) unless it changed meanwhile."""
-        result = self._db.execute(
-            sa.update(_C)
-            .where(_C.c.cancel_id == request.id, _C.c.row_version == request.row_version - 1)
-            .values(
-                state=request.state,
-                last_update=now,
-                row_version=request.row_version,
-                document=request.document,
-            )
-        )
-        if result.rowcount != 1:
-            raise Conflict(f"cancelProductOrder {request.id!r} was changed meanwhile; retry")
-
-    def get(self, cancel_id: str) -> CancelRequest | None:
-        row = self._db.execute(sa.select(_C).where(_C.c.cancel_id == cancel_id)).first()
-        return _cancel(row) if row else None
-
-    def of_order(self, order_id: str) -> list[CancelRequest]:
-        rows = self._db.execute(sa.select(_C).where(_C.c.order_id == order_id).order_by(_C.c.seq))
-        return [_cancel(r) for r in rows]
-
-    def archive_of_order(self, order_id: str, deletion: Deletion) -> None:
-        """Mark the order's requests deleted with it (they stay, for its story)."""
-        self._db.execute(
-            sa.update(_C)
-            .where(_C.c.order_id == order_id, _C.c.deleted_at.is_(None))
-            .values(deleted_at=deletion.at, deleted_by=deletion.by)
-        )
-
-    def list(
-        self, query: Query, parties: frozenset[str] | None = None
-    ) -> tuple[list[CancelRequest], int]:
-        """A page of requests not deleted, only those on orders for ``parties`` when given."""
-        where: tuple[Any, ...] = (_C.c.deleted_at.is_(None),)
-        if parties is not None:
-            theirs = sa.select(_O.c.order_id).where(_O.c.customer_key.in_(sorted(parties)))
-            where += (_C.c.order_id.in_(theirs),)
-        rows, total = list_page(self._db, _C, self._compiler, query, where)
-        return [_cancel(r) for r in rows], total
-
-
-class IdempotencyRepository:
-    """Which resource an Idempotency-Key created, and a hash of the request that did."""
-
-    def __init__(self, connection: sa.Connection) -> None:
-        self._db = connection
-
-    def get(self, scope: str, key: str) -> tuple[str, str] | None:
-        """``(request_hash, resource_id)`` stored for the key, if any."""
-        row = self._db.execute(
-            sa.select(idempotency_key.c.request_hash, idempotency_key.c.resource_id).where(
-                idempotency_key.c.scope == scope, idempotency_key.c.key == key
-            )
-        ).first()
-        return (row.request_hash, row.resource_id) if row else None
-
-    def add(self, scope: str, key: str, request_hash: str, resource_id: str, now: str) -> None:
-        """Remember the key; a concurrent request with the same key makes this a Conflict."""
-        try:
-            self._db.execute(
-                sa.insert(idempotency_key).values(
-                    scope=scope,
-                    key=key,
-                    request_hash=request_hash,
-                    resource_id=resource_id,
-                    created_at=now,
-                )
-            )
-        except IntegrityError:
-            raise Conflict(
-                f"Idempotency-Key {key!r} is being used by a concurrent request; retry",
-                "Idempotency key in use",
-            ) from None

@@ -7,6 +7,7 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from core.persistence.approvals import ApprovalRepository, PolicyRepository
+from core.persistence.cancels import CancelRepository, IdempotencyRepository
 from core.persistence.catalog_history import CatalogHistory
 from core.persistence.claims import ClaimRepository, OfferingChangeRepository
 from core.persistence.compiled import CompiledReads
@@ -19,12 +20,7 @@ from core.persistence.events import (
 from core.persistence.fulfillment import ActionRepository, AttemptRepository, TaskRepository
 from core.persistence.inventory import InventoryRepository
 from core.persistence.jobs import JobRepository
-from core.persistence.ordering import (
-    CancelRepository,
-    IdempotencyRepository,
-    OrderRepository,
-    TimelineRepository,
-)
+from core.persistence.ordering import OrderRepository, TimelineRepository
 from core.persistence.outbox import OutboxRepository
 from core.persistence.repositories import CatalogRepository
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import threading
 
 import pytest
+import sqlalchemy as sa
 
 from core.errors import Conflict, InvalidRequest
 from core.fulfillment.orchestrator import Orchestrator
 from core.inventory.model import InstalledProduct
 from core.ordering.cancellation import CancellationService
 from core.ordering.service import OrderingService
+from core.persistence.tables import order_offering_change
 from core.requests import RequestContext
 from tests.orders import add, change, order
 
@@ -93,6 +95,12 @@ def test_racing_orders_for_one_product_let_exactly_one_in(
         assert uow.orders.count_by_state() == {"acknowledged": 1}
 
 
+def pending_rows(ordering: OrderingService, order_id: str) -> int:
+    with ordering.db.engine.connect() as connection:
+        query = sa.select(sa.func.count()).where(order_offering_change.c.order_id == order_id)
+        return int(connection.execute(query).scalar_one())
+
+
 def carol(*items: dict) -> dict:  # type: ignore[type-arg]
     return order("cust-carol", *items)
 
@@ -124,8 +132,10 @@ def test_requires_is_not_met_by_what_an_open_order_only_promises(
     with pytest.raises(InvalidRequest) as refused:
         ordering.place(sports, order_ctx)
     assert f"open productOrder {basic.id!r} adds it but is not final" in str(refused.value.problems)
+    assert pending_rows(ordering, basic.id) == 1
     orchestrator.run_until_idle()
     assert ordering.get(basic.id).state == "completed"
+    assert pending_rows(ordering, basic.id) == 0  # what ended is forgotten: the table stays small
     assert ordering.place(sports, order_ctx)[0].state == "acknowledged"
 
 
