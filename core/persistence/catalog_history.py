@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.catalog.model import CatalogEntity
+from core.persistence.dialects import insert_for
 from core.persistence.tables import catalog_entity, catalog_entity_archive, catalog_use
 from core.requests import Deletion
 
@@ -82,8 +82,7 @@ class CatalogHistory:
         ]
         if not rows:
             return
-        insert = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
-        self._db.execute(insert(_U).on_conflict_do_nothing(), rows)
+        self._db.execute(insert_for(self._db, _U).on_conflict_do_nothing(), rows)
 
     def orders_using(self, kind: str, entity_id: str, limit: int) -> list[str]:
         """Orders whose snapshot names a version of this entity (up to ``limit``)."""

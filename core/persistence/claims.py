@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.ordering.model import OfferingChange
 from core.ordering.states import ORDER_FINAL
+from core.persistence.dialects import insert_for
 from core.persistence.tables import order_offering_change, product_claim, product_order
 
 _C, _O, _W = product_claim, product_order, order_offering_change
@@ -43,8 +43,12 @@ class ClaimRepository:
             "action": action,
             "claimed_at": now,
         }
-        insert = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
-        statement = insert(_C).values(**values).on_conflict_do_nothing().returning(_C.c.product_id)
+        statement = (
+            insert_for(self._db, _C)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(_C.c.product_id)
+        )
         if self._db.execute(statement).first() is not None:
             return None
         for _ in range(3):  # each round either decides or sees another order take it over

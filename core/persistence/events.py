@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.events.delivery import DEAD, DELIVERED, PENDING, WAITING, Delivery
 from core.events.subscription import Subscription
+from core.persistence.dialects import insert_for
 from core.persistence.tables import event_delivery, event_subscription, inbox, outbox
 
 _S = event_subscription
@@ -320,9 +320,8 @@ class InboxRepository:
         Two transactions receiving the same event at once: the second waits on the first's
         key and then inserts nothing.
         """
-        insert = postgresql.insert if self._db.dialect.name == "postgresql" else sqlite.insert
         statement = (
-            insert(inbox)
+            insert_for(self._db, inbox)
             .values(event_id=event_id, source=source, received_at=now)
             .on_conflict_do_nothing(index_elements=["event_id"])
             .returning(inbox.c.event_id)
