@@ -181,7 +181,7 @@ def _publish_gates(document: dict[str, Any], ctx: IntegrityContext) -> list[str]
     offered = list(
         prices.offered(
             document,
-            ctx.repo.current_by_ids("productOfferingPrice", set(_price_ids(document))),
+            ctx.repo.current_by_ids("productOfferingPrice", prices.referenced_ids(document)),
             (str(document.get("id")), str(document.get("version"))),
         )
     )
@@ -191,12 +191,6 @@ def _publish_gates(document: dict[str, Any], ctx: IntegrityContext) -> list[str]
             f"({prices.reasons(offered, ctx.lifecycle, ctx.now, upcoming=True)})"
         )
     return problems
-
-
-def _price_ids(document: dict[str, Any]) -> Iterator[str]:
-    for entry in document.get("productOfferingPrice") or []:
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-            yield entry["id"]
 
 
 def referrers(kind: CatalogKind, entity_id: str, ctx: IntegrityContext) -> list[str]:

@@ -41,6 +41,16 @@ def by_reference(entity: CatalogEntity) -> OfferedPrice:
     return OfferedPrice(entity.document, entity.id, entity.version, entity.lifecycle_status)
 
 
+def referenced_ids(document: JsonObject) -> set[str]:
+    """Ids of the stored prices an offering ``document`` refers to (entries without a
+    ``priceType``; those with one are prices given by value)."""
+    return {
+        entry["id"]
+        for entry in document.get("productOfferingPrice") or []
+        if isinstance(entry, dict) and "priceType" not in entry and isinstance(entry.get("id"), str)
+    }
+
+
 def offered(
     document: JsonObject,
     stored: Mapping[str, CatalogEntity],

@@ -17,11 +17,14 @@ if TYPE_CHECKING:
 CLAIMING = ("modify", "delete")  # the actions that change an installed product
 
 
-def claim_products(uow: UnitOfWork, order_id: str, items: list[OrderItem], now: str) -> None:
-    """Claim each product the order changes (releasing what a changed order no longer
-    changes); a product another open order changes is a 409 naming that order."""
+def claim_products(
+    uow: UnitOfWork, order_id: str, items: list[OrderItem], now: str, again: bool
+) -> None:
+    """Claim each product the order changes (``again``: releasing what a changed order no
+    longer changes); a product another open order changes is a 409 naming that order."""
     changing = [i for i in items if i.action in CLAIMING and i.product_id]
-    uow.claims.release_others(order_id, {str(i.product_id) for i in changing})
+    if again:
+        uow.claims.release_others(order_id, {str(i.product_id) for i in changing})
     refusals = []
     for item in changing:
         holder = uow.claims.claim(str(item.product_id), order_id, item.id, item.action, now)
@@ -36,9 +39,14 @@ def claim_products(uow: UnitOfWork, order_id: str, items: list[OrderItem], now: 
 
 
 def record_changes(
-    uow: UnitOfWork, order_id: str, customer: str | None, outcomes: list[ItemOutcome]
+    uow: UnitOfWork,
+    order_id: str,
+    customer: str | None,
+    outcomes: list[ItemOutcome],
+    again: bool,
 ) -> None:
-    """What the order will add to and remove from the customer's offerings."""
+    """What the order will add to and remove from the customer's offerings (``again``: in
+    place of what it recorded before)."""
     changes: list[OfferingChange] = []
     for o in outcomes:
         item, product = o.item, o.product
@@ -51,4 +59,7 @@ def record_changes(
                 changes.append(OfferingChange(order_id, item.id, "remove", old, product.id))
             if item.action == "modify" and added and added != old:
                 changes.append(OfferingChange(order_id, item.id, "add", added))
-    uow.offering_changes.replace(order_id, customer or "", changes if customer else [])
+    if again:
+        uow.offering_changes.forget([order_id])
+    if customer is not None:
+        uow.offering_changes.add(order_id, customer, changes)

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from core.catalog.hashes import CatalogHashes
 from core.catalog.lifecycle import LifecyclePolicy
 from core.catalog.model import CatalogEntity
+from core.catalog.prices import referenced_ids
 from core.catalog.relationships import RelationshipCache
 from core.inventory.model import InstalledProduct
 from core.ordering.items import OrderItem
 from core.ordering.model import JsonObject, OfferingChange, customer_of
-from core.ordering.validation import OrderContext
+from core.ordering.validation import OrderContext, relationships_of
 from core.persistence.uow import UnitOfWork
 
 
@@ -36,12 +37,7 @@ def load_context(
     spec_ids = {
         str((o.document.get("productSpecification") or {}).get("id")) for o in offerings.values()
     }
-    price_ids = {
-        str(ref.get("id"))
-        for o in offerings.values()
-        for ref in o.document.get("productOfferingPrice") or []
-        if isinstance(ref, dict)
-    }
+    price_ids = {i for o in offerings.values() for i in referenced_ids(o.document)}
     details = uow.catalog.current_of(
         {"productSpecification": spec_ids, "productOfferingPrice": price_ids}
     )
@@ -115,12 +111,11 @@ def _related_offerings(
     excluded: set[str] = set()
     for offering_id in ordered:
         offering = offerings.get(offering_id)
-        for r in offering.document.get("productOfferingRelationship") or [] if offering else []:
-            if isinstance(r, dict) and r.get("id"):
-                if r.get("relationshipType") == "requires":
-                    required.add(str(r["id"]))
-                elif r.get("relationshipType") == "excludes":
-                    excluded.add(str(r["id"]))
+        for rel_type, target in relationships_of(offering) if offering else ():
+            if rel_type == "requires":
+                required.add(target)
+            elif rel_type == "excludes":
+                excluded.add(target)
     index = relationships.index(generation, uow.catalog)
     excluded |= index.sources("excludes", ordered)
     requiring = index.sources("requires", deleted)

@@ -141,10 +141,16 @@ class OrderingService(UseCases[ProductOrder]):
         return order, True
 
     def _capture(
-        self, uow: UnitOfWork, document: JsonObject, items: list[OrderItem], now: str
+        self,
+        uow: UnitOfWork,
+        document: JsonObject,
+        items: list[OrderItem],
+        now: str,
+        again: bool = False,
     ) -> Capture:
         """Validate and price ``document`` (whose ``items`` are given) in place; 400 with every
-        problem, 409 when another open order changes one of its products."""
+        problem, 409 when another open order changes one of its products. ``again``: a stored
+        order captured anew (a new one has no claims or recorded changes to replace)."""
         ctx = load_context(
             uow,
             document,
@@ -158,9 +164,10 @@ class OrderingService(UseCases[ProductOrder]):
         result = capture(document, items, ctx)
         if result.problems:
             raise InvalidRequest(result.problems, "Invalid order")
-        uow.catalog_history.record_uses(str(document["id"]), result.unreleased)
-        claim_products(uow, str(document["id"]), items, now)
-        record_changes(uow, str(document["id"]), customer_of(document), result.outcomes)
+        order_id = str(document["id"])
+        uow.catalog_history.record_uses(order_id, result.unreleased)
+        claim_products(uow, order_id, items, now, again)
+        record_changes(uow, order_id, customer_of(document), result.outcomes, again)
         for outcome in result.outcomes:
             item = outcome.item.document
             if outcome.lines or outcome.offering is not None:
@@ -278,7 +285,7 @@ class OrderingService(UseCases[ProductOrder]):
         problems = structural_problems(items, self.settings.strict)
         if problems:
             raise InvalidRequest(problems, "Invalid change to productOrder")
-        priced = self._capture(uow, document, items, now)
+        priced = self._capture(uow, document, items, now, again=True)
         for item in items:
             item.document["state"] = kept[item.id]
         return priced

@@ -187,7 +187,7 @@ def relationship_problems(
         if offering is None:
             continue
         mine = f"item {item_id!r} of this order"
-        for rel_type, target in _relationships(offering):
+        for rel_type, target in relationships_of(offering):
             if rel_type == "requires" and target not in held:
                 notes = [h.note for h in holdings if h.offering_id == target and h.note]
                 problems.append(
@@ -206,7 +206,7 @@ def relationship_problems(
             other = ctx.offerings.get(h.offering_id)
             if other is None or h.source == mine or h.offering_id == offering_id:
                 continue
-            if ("excludes", offering_id) in _relationships(other):
+            if ("excludes", offering_id) in relationships_of(other):
                 problems.append(
                     f"item {item_id!r}: productOffering {offering_id!r} is excluded by "
                     f"{h.offering_id!r}, which {_whose(h)}"
@@ -227,7 +227,7 @@ def _broken_requirements(
             continue
         for h in holdings:
             other = ctx.offerings.get(h.offering_id)
-            if other is not None and ("requires", product.offering_id) in _relationships(other):
+            if other is not None and ("requires", product.offering_id) in relationships_of(other):
                 problems.append(
                     f"item {item.id!r}: deleting product {product.id!r} "
                     f"({product.offering_id}) breaks {h.offering_id!r} ({_whose(h)}), "
@@ -236,7 +236,8 @@ def _broken_requirements(
     return problems
 
 
-def _relationships(offering: CatalogEntity) -> set[tuple[str, str]]:
+def relationships_of(offering: CatalogEntity) -> set[tuple[str, str]]:
+    """``(relationshipType, id)`` of each productOfferingRelationship of the offering."""
     return {
         (str(r.get("relationshipType")), str(r.get("id")))
         for r in offering.document.get("productOfferingRelationship") or []

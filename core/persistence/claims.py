@@ -85,9 +85,8 @@ class OfferingChangeRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._db = connection
 
-    def replace(self, order_id: str, customer_key: str, changes: list[OfferingChange]) -> None:
-        """Record what the order's items change (again after a PATCH)."""
-        self._db.execute(sa.delete(_W).where(_W.c.order_id == order_id))
+    def add(self, order_id: str, customer_key: str, changes: list[OfferingChange]) -> None:
+        """Record what the order's items change."""
         if changes:
             self._db.execute(
                 sa.insert(_W),
@@ -103,6 +102,11 @@ class OfferingChangeRepository:
                     for c in changes
                 ],
             )
+
+    def forget(self, order_ids: list[str]) -> None:
+        """Drop what these orders recorded: re-captured, ended or deleted."""
+        if order_ids:
+            self._db.execute(sa.delete(_W).where(_W.c.order_id.in_(order_ids)))
 
     def pending(
         self,

@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from core.errors import Conflict
 from core.ordering.model import ProductOrder, TimelineEntry, duplicate_external_id
 from core.ordering.states import ORDER_FINAL
+from core.persistence.claims import OfferingChangeRepository
 from core.persistence.listing import list_page
-from core.persistence.tables import order_offering_change, order_timeline, product_order
+from core.persistence.tables import order_timeline, product_order
 from core.query.ast import Query
 from core.query.sql import QueryCompiler
 from core.requests import Deletion
@@ -214,12 +215,7 @@ class OrderRepository:
         """An order that ended (or was deleted) changes nothing more for its customer: every
         write of an order's state passes here, so ``order_offering_change`` holds open orders
         only and stays as small as the open orders are."""
-        if order_ids:
-            self._db.execute(
-                sa.delete(order_offering_change).where(
-                    order_offering_change.c.order_id.in_(order_ids)
-                )
-            )
+        OfferingChangeRepository(self._db).forget(order_ids)
 
     def list(
         self, query: Query, parties: frozenset[str] | None = None
