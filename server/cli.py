@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import logging
 import pathlib
@@ -19,7 +18,7 @@ from core.inventory import seeding as inventory_seeding
 from core.persistence import migrate as migrations
 from core.query import Query
 from core.requests import RequestContext
-from server import authcli
+from server import authcli, eventscli
 from server.app import Container, build_container, event_loops
 from server.background import BackgroundLoop
 from server.settings import Settings
@@ -189,6 +188,7 @@ def _step(orchestrator: Orchestrator) -> Callable[[], bool]:
 
 
 authcli.register(cli)
+eventscli.register(cli)
 fallout_cli = typer.Typer(no_args_is_help=True, help="The repair queue: tasks on hold.")
 cli.add_typer(fallout_cli, name="fallout")
 
@@ -302,57 +302,6 @@ def deliveries_replay(
     except DomainError as error:
         typer.echo(f"refused: {error.message}", err=True)
         raise typer.Exit(1) from None
-
-
-events_cli = typer.Typer(no_args_is_help=True, help="Watch events: as a hub subscriber or on NATS.")
-cli.add_typer(events_cli, name="events")
-
-
-@events_cli.command("listen")
-def events_listen(
-    port: int = typer.Option(9000, help="Port to listen on."),
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    secret: str | None = typer.Option(None, help="Check each HMAC signature with this secret."),
-    raw: bool = typer.Option(False, "--json", help="Print each whole event body as JSON."),
-) -> None:
-    """A hub subscriber: subscribe http://HOST:PORT (POST /hub) and watch events arrive."""
-    import json
-
-    from server.listener import Listener, describe
-
-    def show(path: str, body: dict[str, object], headers: dict[str, str]) -> None:
-        typer.echo(json.dumps(body) if raw else describe(path, body))
-
-    listener = Listener(host, port, show, secret)
-    typer.echo(f"listening on http://{host}:{listener.port} (Ctrl-C to stop)", err=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        listener.serve_forever()
-
-
-@events_cli.command("tail")
-def events_tail(
-    every: bool = typer.Option(False, "--all", help="From the start of the stream, not only new."),
-    count: int = typer.Option(0, min=0, help="Stop after this many (0: run until Ctrl-C)."),
-    raw: bool = typer.Option(False, "--json", help="Print each whole CloudEvent as JSON."),
-) -> None:
-    """A NATS JetStream consumer: print the CloudEvents the server publishes (TMF_NATS_URL)."""
-    import asyncio
-
-    from adapters.broker.tail import tail
-
-    settings = Settings()
-    if not settings.nats_url:
-        typer.echo("TMF_NATS_URL is not set (e.g. nats://127.0.0.1:4222)", err=True)
-        raise typer.Exit(2)
-    try:
-        asyncio.run(
-            tail(settings.nats_url, settings.nats_subject_prefix, every, count, raw, typer.echo)
-        )
-    except KeyboardInterrupt:
-        pass
-    except Exception as error:
-        typer.echo(f"cannot read from NATS at {settings.nats_url}: {error}", err=True)
-        raise typer.Exit(2) from None
 
 
 @cli.command()
