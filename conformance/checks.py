@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tmf620
 import tmf622
+import tmf637
 
 # Contract checks from Schemathesis. "positive_data_acceptance" is left out: a TMF server may
 # refuse schema-valid bodies for business reasons (an unknown lifecycleStatus, an unresolvable
@@ -38,8 +39,15 @@ SEMANTIC_CHECKS = {
 SCENARIO_CHECKS = {
     "tmf_resource_lifecycle": "create, get, patch, list by id, delete, get 404: per resource.",
     "tmf_order_lifecycle": "create order, get, patch, cancelProductOrder, get: as TMF622 says.",
+    "tmf_product_from_order": (
+        "An order placed through TMF622, once completed, is the customer's product in TMF637."
+    ),
 }
 
 ALL_CHECKS = {**CONTRACT_CHECKS, **SEMANTIC_CHECKS, **SCENARIO_CHECKS}
 
-API_BASE_PATHS = {"tmf620": tmf620.BASE_PATH, "tmf622": tmf622.BASE_PATH}
+API_BASE_PATHS = {
+    "tmf620": tmf620.BASE_PATH,
+    "tmf622": tmf622.BASE_PATH,
+    "tmf637": tmf637.BASE_PATH,
+}

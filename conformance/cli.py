@@ -37,7 +37,7 @@ def _root() -> None:
 @cli.command()
 def run(
     url: Annotated[str, typer.Option(help="Server root, e.g. http://127.0.0.1:8620")],
-    api: Annotated[str, typer.Option(help="tmf620 or tmf622")] = "tmf620",
+    api: Annotated[str, typer.Option(help="tmf620, tmf622 or tmf637")] = "tmf620",
     base_path: Annotated[str | None, typer.Option(help="Override the standard base path")] = None,
     spec: Annotated[str | None, typer.Option(help="OpenAPI 2/3 document (default: ours)")] = None,
     max_examples: Annotated[int, typer.Option(help="Generated cases per operation and phase")] = 25,
@@ -68,6 +68,9 @@ def run(
     catalog_base_path: Annotated[
         str, typer.Option(help="Where the order scenario finds offerings")
     ] = API_BASE_PATHS["tmf620"],
+    ordering_base_path: Annotated[
+        str, typer.Option(help="Where the inventory scenario places its order")
+    ] = API_BASE_PATHS["tmf622"],
     list_checks: Annotated[
         bool, typer.Option("--list-checks", help="Print the checks and exit")
     ] = False,
@@ -98,6 +101,7 @@ def run(
             phases,
             offering_id,
             catalog_base_path,
+            ordering_base_path,
         )
         result = _run_with_progress(options, console)
     except UsageError as error:
@@ -125,6 +129,7 @@ def _options(
     phases: str,
     offering_id: str | None,
     catalog_base_path: str,
+    ordering_base_path: str,
 ) -> Options:
     """The command line as run Options; anything wrong is a UsageError (exit 2)."""
     if api not in API_BASE_PATHS:
@@ -151,6 +156,7 @@ def _options(
         phases=tuple(p.strip() for p in phases.split(",") if p.strip()),
         offering_id=offering_id,
         catalog_url=root + catalog_base_path,
+        ordering_url=root + ordering_base_path,
     )
 
 

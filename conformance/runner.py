@@ -45,6 +45,7 @@ class Options:
     phases: tuple[str, ...] = DEFAULT_PHASES
     offering_id: str | None = None
     catalog_url: str | None = None  # TMF620 base URL, where the order scenario finds an offering
+    ordering_url: str | None = None  # TMF622 base URL, where the inventory scenario orders
 
 
 Progress = Callable[[str, int, int], None]

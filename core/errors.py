@@ -52,6 +52,16 @@ class Forbidden(DomainError):
         super().__init__(message, reason)
 
 
+class MethodNotAllowed(DomainError):
+    """The operation exists in the standard but this server has it turned off: 405."""
+
+    code = "methodNotAllowed"
+
+    def __init__(self, message: str, reason: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(message, reason)
+        self.allowed = allowed
+
+
 class Conflict(DomainError):
     """The request conflicts with the current state (illegal transition, lost update): 409."""
 

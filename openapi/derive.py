@@ -33,6 +33,11 @@ TARGETS = {
         "output": "tmf622-v4.yaml",
         "title": "TMF622 Product Ordering",
     },
+    "tmf637": {
+        "reference": "TMF637-ProductInventory-v4.0.0.swagger.json",
+        "output": "tmf637-v4.yaml",
+        "title": "TMF637 Product Inventory Management",
+    },
 }
 
 # Paths of the reference that we deliberately do not serve; each is listed with its reason in

@@ -16,6 +16,7 @@ RESOURCE_WORDS = {
     "hub": ("event subscription", "event subscriptions"),
     "productOrder": ("product order", "product orders"),
     "cancelProductOrder": ("cancellation request", "cancellation requests"),
+    "product": ("product", "products"),
 }
 
 QUERY_HELP = (
@@ -106,6 +107,13 @@ DEFINITIONS = {
     "Product": "A product a customer has, or will have once the order is done.",
     "OrderItemRelationship": "A typed link from one order item to another in the same order.",
     "Note": "A remark written on the order.",
+    "ProductStatusType": "Where an installed product stands: created, pendingActive, active, "
+    "suspended, pendingTerminate, terminated, cancelled, aborted.",
+    "ProductRelationship": "A typed link from one product to another (bundled, ...).",
+    "ProductPrice": "A price the customer pays for a product, as the order promised it.",
+    "ProductTerm": "A commitment the customer agreed to for a product.",
+    "RelatedProductOrderItem": "The order item that made a product what it is.",
+    "TargetProductSchema": "Where the schema of a product's extra attributes is.",
 }
 
 _EVENT_KINDS = {

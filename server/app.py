@@ -41,6 +41,8 @@ from core.events.queue import DeliveryQueue
 from core.events.relay import BrokerRelay
 from core.fulfillment.fallout import FalloutService
 from core.fulfillment.orchestrator import FulfillmentSettings, Orchestrator
+from core.inventory.corrections import InventoryCorrections
+from core.inventory.service import InventoryService
 from core.ordering.cancellation import CancellationService
 from core.ordering.service import OrderingService
 from core.ordering.support import OrderingSettings
@@ -61,6 +63,8 @@ from tmf620.handlers import CatalogHandlers
 from tmf620.jobs import JobHandlers, export_file_route
 from tmf622 import BASE_PATH as ORDERING_PATH
 from tmf622.handlers import CancelHandlers, OrderHandlers
+from tmf637 import BASE_PATH as INVENTORY_PATH
+from tmf637.handlers import ProductHandlers
 
 log = logging.getLogger("tmf.app")
 # Connexion warns on every PATCH because it accepts several content types: noise, by design.
@@ -85,6 +89,8 @@ class Container:
     hub: Hub
     dispatcher: Dispatcher
     deliveries: DeliveryQueue
+    inventory: InventoryService
+    corrections: InventoryCorrections
     relay: BrokerRelay | None = None  # when TMF_NATS_URL is set
     files: LocalCatalogFiles | None = None
     jobs: CatalogJobs | None = None
@@ -210,7 +216,7 @@ def build_relay(settings: Settings, db: Database, now: Callable[[], str]) -> Bro
     publisher = NatsPublisher(
         settings.nats_url,
         settings.nats_stream,
-        {"tmf620": CATALOG_PATH, "tmf622": ORDERING_PATH},
+        {"tmf620": CATALOG_PATH, "tmf622": ORDERING_PATH, "tmf637": INVENTORY_PATH},
         settings.nats_subject_prefix,
     )
     return BrokerRelay(db, publisher.publish, now)
@@ -223,6 +229,7 @@ def build_container(settings: Settings, db: Database | None = None) -> Container
     lifecycle = load_lifecycle(settings.lifecycle_file)
     catalog_schemas = ResourceSchemas(openapi.load("tmf620")["components"]["schemas"])
     order_schemas = ResourceSchemas(openapi.load("tmf622")["components"]["schemas"])
+    product_schemas = ResourceSchemas(openapi.load("tmf637")["components"]["schemas"])
     ordering_settings = OrderingSettings(
         strict=strict,
         lifecycle=lifecycle,
@@ -245,6 +252,8 @@ def build_container(settings: Settings, db: Database | None = None) -> Container
         Hub(db, guard),
         build_dispatcher(settings, db, guard),
         DeliveryQueue(db, ordering.now),
+        InventoryService(db, product_schemas),
+        InventoryCorrections(db, product_schemas, settings.inventory_writes == "on"),
         build_relay(settings, db, ordering.now),
     )
 
@@ -323,6 +332,15 @@ def create_app(
             ),
             CancelHandlers(container.cancellation, settings.public_base_url),
             HubHandlers(container.hub, "tmf622", ORDERING_PATH, settings.public_base_url),
+        ),
+        "tmf637": OperationResolver(
+            ProductHandlers(
+                container.inventory,
+                container.corrections,
+                settings.public_base_url,
+                settings.trust_actor_headers,
+            ),
+            HubHandlers(container.hub, "tmf637", INVENTORY_PATH, settings.public_base_url),
         ),
         "admin": OperationResolver(
             AdminHandlers(container.fallout, container.db, container.deliveries, container.hub),

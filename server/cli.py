@@ -15,6 +15,7 @@ from core.catalog import seeding
 from core.catalog.kinds import KINDS
 from core.fulfillment.orchestrator import Orchestrator
 from core.inventory import seeding as inventory_seeding
+from core.inventory.model import INVENTORY_PATH
 from core.persistence import migrate as migrations
 from core.query import Query
 from core.requests import RequestContext
@@ -108,6 +109,7 @@ def serve(
     for name, path, resource in (
         ("TMF620", BASE_PATH, "productOffering"),
         ("TMF622", ORDERING_PATH, "productOrder"),
+        ("TMF637", INVENTORY_PATH, "product"),
     ):
         typer.echo(
             f"{name} API:  {root}{path}/{resource}   Swagger UI: {root}{path}/docs/", err=True

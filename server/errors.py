@@ -16,6 +16,7 @@ from core.errors import (
     DomainError,
     Forbidden,
     InvalidRequest,
+    MethodNotAllowed,
     NotFound,
     PreconditionFailed,
 )
@@ -26,6 +27,7 @@ _STATUS = {
     InvalidRequest: 400,
     Forbidden: 403,
     NotFound: 404,
+    MethodNotAllowed: 405,
     Conflict: 409,
     PreconditionFailed: 412,
 }
@@ -72,7 +74,8 @@ def error_response(
 def domain_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, DomainError)
     status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
-    return error_response(status, exc.code, exc.reason, exc.message)
+    headers = {"Allow": ", ".join(exc.allowed)} if isinstance(exc, MethodNotAllowed) else None
+    return error_response(status, exc.code, exc.reason, exc.message, headers)
 
 
 def problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:

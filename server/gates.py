@@ -14,7 +14,12 @@ from server.auth.tokens import ClaimNames, KeySet, TokenVerifier, jwks_from_file
 from server.guard import RequestGuard
 from server.settings import Settings
 
-APIS = ("tmf620", "tmf622", "admin")  # the documents served, whose operations the gate knows
+APIS = (
+    "tmf620",
+    "tmf622",
+    "tmf637",
+    "admin",
+)  # the documents served, whose operations the gate knows
 
 
 def add_gates(app: connexion.AsyncApp, settings: Settings) -> None:
@@ -34,6 +39,7 @@ def add_gates(app: connexion.AsyncApp, settings: Settings) -> None:
                 "Idempotency-Key",
                 "If-Match",
                 "X-Correlation-ID",
+                "X-Correction-Reason",
             ],
             expose_headers=[
                 "Location",

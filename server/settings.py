@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     auth_actor_claim: str = Field("sub", alias="TMF_AUTH_ACTOR_CLAIM", min_length=1)
     auth_roles_claim: str = Field("roles", alias="TMF_AUTH_ROLES_CLAIM", min_length=1)
     auth_party_claim: str = Field("party_ids", alias="TMF_AUTH_PARTY_CLAIM", min_length=1)
+    # TMF637 POST/PATCH/DELETE: off (products change through orders) or on, for migrations and
+    # corrections, each audited with its actor and reason.
+    inventory_writes: Literal["off", "on"] = Field("off", alias="TMF_INVENTORY_WRITES")
     validate_responses: bool = Field(False, alias="TMF_VALIDATE_RESPONSES")
     import_dir: str = Field("./var/import", alias="TMF_IMPORT_DIR")
     export_dir: str = Field("./var/export", alias="TMF_EXPORT_DIR")

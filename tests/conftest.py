@@ -153,7 +153,7 @@ def shop_db(database: Database, schemas: ResourceSchemas, ctx: RequestContext) -
         )
         _demo_state[id(database)] = _catalog_state(database)
     with database.engine.begin() as connection:
-        for name in (*ORDER_SIDE, "outbox", "installed_product"):
+        for name in (*ORDER_SIDE, "outbox", "installed_product", "product_correction"):
             connection.execute(metadata.tables[name].delete())
     inventory_seeding.seed(database, inventory_seeding.fixture("demo"), "2026-02-01T09:00:00.000Z")
     return database

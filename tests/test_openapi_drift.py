@@ -18,6 +18,7 @@ REFERENCE_DIR = pathlib.Path(
 DOCUMENTS = {
     "tmf620": "TMF620-ProductCatalog-v4.1.0.swagger.json",
     "tmf622": "TMF622-ProductOrdering-v4.0.0.swagger.json",
+    "tmf637": "TMF637-ProductInventory-v4.0.0.swagger.json",
 }
 
 

@@ -113,8 +113,10 @@ def _wait_until_up(root: str, process: subprocess.Popen[bytes], log: pathlib.Pat
     raise RuntimeError(f"the server did not come up:\n{log.read_text()}")
 
 
-@pytest.mark.parametrize("api", ["tmf620", "tmf622"])
-def test_our_server_passes_every_check(server: str, api: str, tmp_path: pathlib.Path) -> None:
+@pytest.mark.parametrize("api", ["tmf620", "tmf622", "tmf637"])
+def test_our_server_passes_every_check(
+    server: str, api: str, tmp_path: pathlib.Path, request: pytest.FixtureRequest
+) -> None:
     junit, markdown = tmp_path / "report.xml", tmp_path / "report.md"
     command = [str(BIN / "tmf-conformance"), "run", "--api", api, "--url", server, "--seed", "1"]
     command += ["--junit", str(junit), "--markdown", str(markdown)]
@@ -128,8 +130,14 @@ def test_our_server_passes_every_check(server: str, api: str, tmp_path: pathlib.
     assert f"## {api} at {server}" in text and ": PASSED" in text
     # Each verified something (the report lists no others). Orders move on by themselves (the
     # embedded worker completes them), so a description PATCH is mostly refused there.
-    verified = ["tmf_create_returns_resource", "tmf_filter_matches", "tmf_paging"]
+    # Only SQLite gets the demo seeded: on PostgreSQL the inventory may hold one product (the
+    # scenario's) when TMF637 runs alone, too few to filter or page.
+    seeded = request.node.callspec.params["server"] == "sqlite"
+    verified = ["tmf_filter_matches", "tmf_paging"] if api != "tmf637" or seeded else []
+    verified += ["tmf_create_returns_resource"] if api != "tmf637" else []
     verified += ["tmf_merge_patch", "tmf_resource_lifecycle"] if api == "tmf620" else []
+    # TMF637 writes are off by default (405): the inventory is what orders made of it.
+    verified += ["tmf_product_from_order"] if api == "tmf637" else []
     for check in verified:
         assert f"| `{check}` | " in text, check
     if api == "tmf622":  # a real order was placed by the engine, not only by our scenario
@@ -138,7 +146,7 @@ def test_our_server_passes_every_check(server: str, api: str, tmp_path: pathlib.
         subprocess.run(["xmllint", "--noout", str(junit)], check=True)
 
 
-@pytest.mark.parametrize("api", ["tmf620", "tmf622"])
+@pytest.mark.parametrize("api", ["tmf620", "tmf622", "tmf637"])
 def test_our_server_with_authentication_passes_every_check(
     secured_server: str, identity: IdentityProvider, api: str
 ) -> None:

@@ -247,15 +247,16 @@ class Dispatcher:
 
 
 def customers_of(uow: UnitOfWork, events: list[DomainEvent]) -> dict[str, str | None]:
-    """Event id -> the customer of the order it is about (for partners' subscriptions): from
-    an order's own document, or, for a cancellation request, from the order it names."""
+    """Event id -> the customer of the order or product it is about (for partners'
+    subscriptions): from its own document, or, for a cancellation request, from the order it
+    names."""
     found: dict[str, str | None] = {}
     asked: dict[str, str] = {}  # event id -> order id, read in one statement
     for event in events:
         document = (event.payload.get("event") or {}).get(event.resource_kind)
         if not isinstance(document, dict):
             continue
-        if event.resource_kind == "productOrder" and document.get("relatedParty"):
+        if event.resource_kind in ("productOrder", "product") and document.get("relatedParty"):
             found[event.event_id] = customer_of(document)
         elif isinstance(document.get("productOrder"), dict):
             asked[event.event_id] = str(document["productOrder"].get("id"))

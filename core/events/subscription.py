@@ -11,9 +11,10 @@ from core.events.filters import EventFilter
 API_OF_DOMAIN = {
     "productCatalogManagement": "tmf620",
     "productOrderingManagement": "tmf622",
+    "productInventory": "tmf637",
 }
 # APIs whose events are about one customer's resources: a partner is sent only its customers'.
-CONFINED_APIS = frozenset({"tmf622"})
+CONFINED_APIS = frozenset({"tmf622", "tmf637"})
 
 
 @dataclass(frozen=True)

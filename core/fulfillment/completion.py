@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from core.fulfillment.model import Task
@@ -10,6 +11,15 @@ from core.ordering.model import ProductOrder
 from core.persistence.uow import UnitOfWork
 
 JsonObject = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What completing an item did to a product: ``old`` is None for a product it created
+    (not stored yet: the caller inserts the products of many items together)."""
+
+    product: InstalledProduct
+    old: JsonObject | None
 
 
 def _snapshot_item(order: ProductOrder, item_id: str) -> JsonObject:
@@ -30,6 +40,15 @@ def _characteristics(configuration: list[JsonObject]) -> list[JsonObject]:
     return [{"name": c["name"], "value": c.get("value")} for c in configuration]
 
 
+def _customer_party(order: ProductOrder) -> list[JsonObject]:
+    """The order's customer, as the product's one related party (TMF637 wants its class)."""
+    for party in order.document.get("relatedParty") or []:
+        if isinstance(party, dict) and party.get("id") == order.customer_id:
+            kept = {k: party[k] for k in ("id", "name", "@referredType") if k in party}
+            return [{"@referredType": "Party", **kept, "role": "Customer"}]
+    return []
+
+
 def apply(
     uow: UnitOfWork,
     order: ProductOrder,
@@ -37,12 +56,8 @@ def apply(
     tasks: list[Task],
     now: str,
     new_id: str,
-) -> InstalledProduct | None:
-    """Create (add), update (modify) or terminate (delete) the item's product.
-
-    The product an add creates is returned, not stored: the caller inserts the products of
-    many items together.
-    """
+) -> Applied | None:
+    """Create (add), update (modify) or terminate (delete) the item's product."""
     if order.snapshot is None:  # read without it (see OrderRepository.lock_many)
         order.snapshot = uow.orders.snapshot(order.id)
     item = order.item(item_id)
@@ -59,7 +74,7 @@ def apply(
             "startDate": now,
             "productOffering": item.get("productOffering"),
             "productCharacteristic": _characteristics(frozen.get("configuration") or []),
-            "relatedParty": [{"id": customer, "role": "Customer"}] if customer else [],
+            "relatedParty": _customer_party(order),
             "productOrderItem": [origin],
             "priceFingerprint": (order.snapshot or {}).get("fingerprint"),
             "@type": "Product",
@@ -67,7 +82,7 @@ def apply(
         if frozen.get("productSpecification"):
             document["productSpecification"] = frozen["productSpecification"]
         item["product"] = dict(product_ref, id=product_id)
-        return InstalledProduct(product_id, customer, document)
+        return Applied(InstalledProduct(product_id, customer, document), None)
     existing = uow.inventory.by_ids({str(product_ref.get("id"))}).get(str(product_ref.get("id")))
     if existing is None or action == "noChange":
         return None
@@ -81,8 +96,8 @@ def apply(
     elif action == "delete":
         document["status"] = "terminated"
         document["terminationDate"] = now
-    uow.inventory.update(
-        InstalledProduct(existing.id, existing.customer_id, document, existing.row_version + 1),
-        now,
+    changed = InstalledProduct(
+        existing.id, existing.customer_id, document, existing.row_version + 1
     )
-    return None
+    uow.inventory.update(changed, now)
+    return Applied(changed, existing.document)

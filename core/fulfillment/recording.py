@@ -10,6 +10,7 @@ from core.events.model import Change, DomainEvent
 from core.fulfillment import completion
 from core.fulfillment.model import HELD, WAITING, JsonObject, Task
 from core.fulfillment.progress import Progress
+from core.inventory.events import product_events
 from core.inventory.model import InstalledProduct
 from core.ordering import states
 from core.ordering.model import ProductOrder, Stamp, TimelineEntry
@@ -89,9 +90,21 @@ class OrderWriter:
             if task.seq is not None:  # new tasks are inserted by the caller
                 self._tasks[task.id] = task
         for item_id in progress.completed_items:
-            product = completion.apply(self.uow, order, item_id, tasks, stamp.at, self.ids.new_id())
-            if product is not None:
-                self._installed.append(product)
+            applied = completion.apply(self.uow, order, item_id, tasks, stamp.at, self.ids.new_id())
+            if applied is None:
+                continue
+            if applied.old is None:
+                self._installed.append(applied.product)
+            self._events.extend(
+                product_events(
+                    applied.product,
+                    applied.old,
+                    str(order.document.get("href") or ""),
+                    self.ids.new_id,
+                    stamp.at,
+                    order.correlation_id,
+                )
+            )
         self.save_order(order, stamp)
         if progress.items_moved and not progress.order_moved:
             self.event(order, "AttributeValueChange", stamp)

@@ -1,4 +1,5 @@
-"""The installed-base repository: each customer's products."""
+"""The installed-base repository: each customer's products, and the corrections made to them
+through TMF637."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import sqlalchemy as sa
 
 from core.errors import Conflict
 from core.inventory.model import LIVE_STATUSES, InstalledProduct
-from core.persistence.tables import installed_product
+from core.persistence.listing import list_page
+from core.persistence.tables import installed_product, product_correction
+from core.query.ast import Query
+from core.query.sql import QueryCompiler
 
 _P = installed_product
 
@@ -18,8 +22,17 @@ def _product(row: Any) -> InstalledProduct:
 
 
 class InventoryRepository:
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, dialect: str) -> None:
         self._db = connection
+        self._compiler = QueryCompiler(
+            dialect,
+            _P.c.document,
+            {
+                ("id",): _P.c.product_id,
+                ("status",): _P.c.status,
+                ("productOffering", "id"): _P.c.offering_id,
+            },
+        )
 
     def add(self, product: InstalledProduct, now: str) -> None:
         self.add_many([product], now)
@@ -49,6 +62,19 @@ class InventoryRepository:
             return {}
         rows = self._db.execute(sa.select(_P).where(_P.c.product_id.in_(sorted(ids))))
         return {r.product_id: _product(r) for r in rows}
+
+    def get(self, product_id: str) -> InstalledProduct | None:
+        return self.by_ids({product_id}).get(product_id)
+
+    def page(
+        self, query: Query, parties: frozenset[str] | None = None
+    ) -> tuple[list[InstalledProduct], int]:
+        """A page of products, only those of ``parties`` when given (a partner's customers)."""
+        where: tuple[Any, ...] = ()
+        if parties is not None:
+            where = (_P.c.customer_id.in_(sorted(parties)),)
+        rows, total = list_page(self._db, _P, self._compiler, query, where)
+        return [_product(r) for r in rows], total
 
     def of_customer(self, customer_id: str) -> list[InstalledProduct]:
         rows = self._db.execute(
@@ -90,6 +116,7 @@ class InventoryRepository:
             sa.update(_P)
             .where(_P.c.product_id == product.id, _P.c.row_version == product.row_version - 1)
             .values(
+                customer_id=product.customer_id,
                 status=product.status,
                 offering_id=product.offering_id,
                 last_update=now,
@@ -99,3 +126,60 @@ class InventoryRepository:
         )
         if result.rowcount != 1:
             raise Conflict(f"product {product.id!r} was changed meanwhile; retry")
+
+    def remove(self, product: InstalledProduct) -> None:
+        """Remove the product unless it changed meanwhile (its correction record keeps it)."""
+        result = self._db.execute(
+            sa.delete(_P).where(
+                _P.c.product_id == product.id, _P.c.row_version == product.row_version
+            )
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"product {product.id!r} was changed meanwhile; retry")
+
+
+class CorrectionRepository:
+    """The audit trail of TMF637 writes: never changed, never removed."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._db = connection
+
+    def add(
+        self,
+        product_id: str,
+        action: str,
+        actor: str,
+        reason: str,
+        at: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        self._db.execute(
+            sa.insert(product_correction).values(
+                product_id=product_id,
+                action=action,
+                actor=actor,
+                reason=reason,
+                at=at,
+                before=before,
+                after=after,
+            )
+        )
+
+    def of(self, product_id: str) -> list[dict[str, Any]]:
+        """The corrections of a product, oldest first."""
+        c = product_correction.c
+        rows = self._db.execute(
+            sa.select(product_correction).where(c.product_id == product_id).order_by(c.seq)
+        )
+        return [
+            {
+                "action": r.action,
+                "actor": r.actor,
+                "reason": r.reason,
+                "at": r.at,
+                "before": r.before,
+                "after": r.after,
+            }
+            for r in rows
+        ]

@@ -189,6 +189,30 @@ installed_product = sa.Table(
     sa.Index("ix_installed_product_customer", "customer_id", "seq"),
     sa.Index("ix_installed_product_offering", "offering_id"),
     sa.Index("ix_installed_product_customer_offering", "customer_id", "offering_id"),
+    # TMF637 filters into the document (relatedParty.id, productCharacteristic.value) are
+    # containment tests on PostgreSQL, answered by this index instead of a scan.
+    sa.Index(
+        "ix_installed_product_document",
+        "document",
+        postgresql_using="gin",
+        postgresql_ops={"document": "jsonb_path_ops"},
+    ).ddl_if(dialect="postgresql"),
+)
+
+# Every change made to the inventory through TMF637 (a migration or a correction, never an
+# order): who, why, and the product before and after.
+product_correction = sa.Table(
+    "product_correction",
+    metadata,
+    sa.Column("seq", Sequence, primary_key=True, autoincrement=True),
+    sa.Column("product_id", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(10), nullable=False),  # create, patch, delete
+    sa.Column("actor", sa.String(255), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("at", sa.String(24), nullable=False),
+    sa.Column("before", Document),
+    sa.Column("after", Document),
+    sa.Index("ix_product_correction_product", "product_id", "seq"),
 )
 
 # Which open order changes which installed product (modify, delete): one claim per product, so

@@ -18,7 +18,7 @@ from core.persistence.events import (
     SubscriptionRepository,
 )
 from core.persistence.fulfillment import ActionRepository, AttemptRepository, TaskRepository
-from core.persistence.inventory import InventoryRepository
+from core.persistence.inventory import CorrectionRepository, InventoryRepository
 from core.persistence.jobs import JobRepository
 from core.persistence.ordering import OrderRepository, TimelineRepository
 from core.persistence.outbox import OutboxRepository
@@ -37,6 +37,7 @@ class UnitOfWork:
     cancels: CancelRepository
     idempotency: IdempotencyRepository
     inventory: InventoryRepository
+    corrections: CorrectionRepository
     claims: ClaimRepository
     offering_changes: OfferingChangeRepository
     tasks: TaskRepository
@@ -80,7 +81,8 @@ class UnitOfWork:
         self.timeline = TimelineRepository(connection)
         self.cancels = CancelRepository(connection, dialect)
         self.idempotency = IdempotencyRepository(connection)
-        self.inventory = InventoryRepository(connection)
+        self.inventory = InventoryRepository(connection, dialect)
+        self.corrections = CorrectionRepository(connection)
         self.claims = ClaimRepository(connection)
         self.offering_changes = OfferingChangeRepository(connection)
         self.tasks = TaskRepository(connection)

@@ -12,6 +12,8 @@ SCOPES = (
     "tmf620:write",
     "tmf622:read",
     "tmf622:write",
+    "tmf637:read",
+    "tmf637:write",
     "admin:read",
     "admin:write",
 )

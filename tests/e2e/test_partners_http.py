@@ -18,7 +18,8 @@ from tests.fakes.identity import IdentityProvider
 from tests.orders import add, order
 
 ORDERING = "/tmf-api/productOrderingManagement/v4"
-WRITE = ["tmf622:read", "tmf622:write", "tmf620:read"]
+WRITE = ["tmf622:read", "tmf622:write", "tmf620:read", "tmf637:read", "tmf637:write"]
+INVENTORY = "/tmf-api/productInventory/v4"
 
 
 @pytest.fixture
@@ -168,6 +169,53 @@ def test_a_partners_hub_is_sent_only_its_customers_events(
     assert_error(secured.get(f"{ORDERING}/hub/{hub_a}", headers=tokens["b"]), 404)
     assert_error(secured.delete(f"{ORDERING}/hub/{hub_a}", headers=tokens["b"]), 404)
     assert secured.get(f"{ORDERING}/hub/{hub_a}", headers=tokens["a"]).status_code == 200
+
+
+def test_a_partner_sees_only_its_customers_products_and_their_events(
+    secured: TestClient, tokens: dict[str, dict[str, str]], shop_db: Database
+) -> None:
+    listed = secured.get(f"{INVENTORY}/product", headers=tokens["a"])
+    assert listed.status_code == 200 and listed.headers["X-Total-Count"] == "3"
+    assert {p["relatedParty"][0]["id"] for p in listed.json()} == {"cust-alice"}
+    bobs = secured.get(
+        f"{INVENTORY}/product", params={"relatedParty.id": "cust-bob"}, headers=tokens["a"]
+    )
+    assert bobs.json() == [] and bobs.headers["X-Total-Count"] == "0"
+    assert_error(secured.get(f"{INVENTORY}/product/prod-bob-tv", headers=tokens["a"]), 404)
+    seen = secured.get(f"{INVENTORY}/product/prod-bob-tv", headers=tokens["b"])
+    assert seen.status_code == 200
+    everyone = secured.get(f"{INVENTORY}/product", headers=tokens["bss"])
+    assert everyone.headers["X-Total-Count"] == "4"
+
+    def subscribe(token: dict[str, str]) -> str:
+        answer = secured.post(
+            f"{INVENTORY}/hub", json={"callback": "http://127.0.0.1:9/hooks"}, headers=token
+        )
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["id"])
+
+    hub_a, hub_b = subscribe(tokens["a"]), subscribe(tokens["b"])
+    for token, customer in ((tokens["a"], "cust-alice"), (tokens["b"], "cust-carol")):
+        placed = place(secured, token, customer)
+        assert placed["state"] == "acknowledged"
+    orchestrator = secured.app.container.orchestrator  # type: ignore[attr-defined]
+    orchestrator.run_until_idle()
+    dispatcher = secured.app.container.dispatcher  # type: ignore[attr-defined]
+    while dispatcher.fan_out():
+        pass
+    with shop_db.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT d.subscription_id, o.payload FROM event_delivery d "
+                "JOIN outbox o ON o.event_id = d.event_id"
+            )
+        ).all()
+    about: dict[str, set[str]] = {hub_a: set(), hub_b: set()}
+    for subscription, stored in rows:
+        payload = json.loads(stored) if isinstance(stored, str) else stored
+        assert payload["eventType"] == "ProductCreateEvent"
+        about[subscription].add(payload["event"]["product"]["relatedParty"][0]["id"])
+    assert about == {hub_a: {"cust-alice"}, hub_b: {"cust-carol"}}
 
 
 def test_a_partner_token_does_not_reach_the_admin_api(
