@@ -1,5 +1,5 @@
-"""Which offerings require or exclude which: the catalog's productOfferingRelationship read the
-other way round, kept per catalog generation, so that order capture asks the installed base
+"""Which offerings require, exclude or replace which: the catalog's productOfferingRelationship
+read the other way round, kept per catalog generation, so that order capture asks the installed base
 only about the offerings that take part in a rule with what is ordered."""
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-RULES = ("requires", "excludes")  # the relationships order capture enforces
+# The relationships order capture enforces: requires and excludes, and replaces (a product of
+# the replaced offering may move to the one that replaces it).
+RULES = ("requires", "excludes", "replaces")
 
 
 class RelationshipSource(Protocol):

@@ -19,6 +19,7 @@ from core.ordering.validation import (
     bundle_problems,
     installed_problems,
     offering_problems,
+    path_problems,
     relationship_problems,
 )
 from core.pricing import discounts, engine
@@ -137,6 +138,7 @@ def _change(outcome: ItemOutcome, ctx: OrderContext) -> list[str]:
     outcome.offering, outcome.spec = offering, ctx.spec_of(offering)
     if offering.id != product.offering_id:
         problems.extend(offering_problems(item, offering, ctx))
+        problems.extend(path_problems(item, product, offering, ctx))
     rules = characteristics.rules(
         outcome.spec.document if outcome.spec else None, offering.document
     )

@@ -43,6 +43,17 @@ def load_context(
     )
     installed: list[InstalledProduct] = []
     pending: list[OfferingChange] = []
+    moving = {
+        p.offering_id
+        for i in items
+        if i.action == "modify" and i.offering_id
+        for p in [products.get(i.product_id or "")]
+        if p is not None and p.offering_id and p.offering_id != i.offering_id
+    }
+    replaced_by: dict[str, set[str]] = {}
+    if moving:
+        index = relationships.index(generation, uow.catalog)
+        replaced_by = {o: index.sources("replaces", [o]) for o in moving}
     if customer is not None:
         related = _related_offerings(uow, items, products, offerings, relationships, generation)
         installed = uow.inventory.live_of_offerings(customer, related.products)
@@ -72,6 +83,7 @@ def load_context(
         hashes=hashes,
         generation=generation,
         pending=pending,
+        replaced_by=replaced_by,
     )
 
 

@@ -31,6 +31,9 @@ class OrderContext:
     channels: frozenset[str] = field(default_factory=frozenset)
     # What the customer's other open orders will add or remove, of the same offerings.
     pending: list[OfferingChange] = field(default_factory=list)
+    # Offering -> the offerings that replace it (``replaces`` read the other way round), for
+    # the offerings of the products this order modifies.
+    replaced_by: dict[str, set[str]] = field(default_factory=dict)
 
     def spec_of(self, offering: CatalogEntity) -> CatalogEntity | None:
         ref = offering.document.get("productSpecification") or {}
@@ -234,6 +237,36 @@ def _broken_requirements(
                     "which requires it"
                 )
     return problems
+
+
+# The catalog's paths from an offering to another for a product that switches (a modify that
+# names another offering): along these from the current one, or to one that ``replaces`` it.
+PATHS = ("upgradesTo", "downgradesTo")
+
+
+def switch_targets(current: CatalogEntity, ctx: OrderContext) -> set[str]:
+    """The offerings a product of ``current`` may move to."""
+    paths = {target for rel_type, target in relationships_of(current) if rel_type in PATHS}
+    return paths | ctx.replaced_by.get(current.id, set())
+
+
+def path_problems(
+    item: OrderItem, product: InstalledProduct, target: CatalogEntity, ctx: OrderContext
+) -> list[str]:
+    """Strict: a modify moves a product only along the catalog's upgrade, downgrade or
+    replacement paths from the offering it is of."""
+    current = ctx.offerings.get(product.offering_id or "")
+    if not ctx.strict or current is None or target.id == current.id:
+        return []
+    allowed = switch_targets(current, ctx)
+    if target.id in allowed:
+        return []
+    named = ", ".join(repr(t) for t in sorted(allowed)) or "none"
+    return [
+        f"item {item.id!r}: product {product.id!r} cannot move from productOffering "
+        f"{current.id!r} to {target.id!r}: the catalog has no upgradesTo, downgradesTo or "
+        f"replaces path between them (allowed targets: {named})"
+    ]
 
 
 def relationships_of(offering: CatalogEntity) -> set[tuple[str, str]]:

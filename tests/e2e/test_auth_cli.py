@@ -24,7 +24,9 @@ def test_the_scope_table_lists_every_operation_from_the_documents() -> None:
     by_operation = {row[2]: row[3] for row in rows if row[2]}
     assert by_operation["listProductOffering"] == "tmf620:read"
     assert by_operation["createProductOrder"] == "tmf622:write"
-    assert by_operation["registerListener"] in ("tmf620:write", "tmf622:write")
+    assert by_operation["registerListener"] in ("tmf620:write", "tmf622:write", "tmf637:write")
+    assert by_operation["listProduct"] == "tmf637:read"
+    assert by_operation["patchProduct"] == "tmf637:write"
     assert by_operation["decideApproval"] == "admin:write"
     assert by_operation["listFallout"] == "admin:read"
     assert ["GET", "/metrics", "", "admin:read"] in rows
