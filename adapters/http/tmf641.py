@@ -20,7 +20,16 @@ from core.ports import Outcome, OutcomeStatus, TaskRequest
 if TYPE_CHECKING:
     from adapters.registry import AdapterContext
 
-ACTIONS = {"activate": "add", "modify": "modify", "deactivate": "delete"}
+ACTIONS = {
+    "activate": "add",
+    "modify": "modify",
+    "deactivate": "delete",
+    "suspend": "modify",
+    "resume": "modify",
+}
+# A suspend or resume is a modify of the service's state (TMF641 v4 has no "suspended" state:
+# a service held but kept is "inactive").
+STATES = {"suspend": "inactive", "resume": "active"}
 DONE_STATES = frozenset({"completed"})
 FAILED_STATES = frozenset({"failed", "rejected", "cancelled"})
 RETRY_LATER = frozenset({429, 503})
@@ -58,6 +67,12 @@ class Tmf641Provisioning:
 
     def deactivate(self, request: TaskRequest) -> Outcome:
         return self._order("deactivate", request)
+
+    def suspend(self, request: TaskRequest) -> Outcome:
+        return self._order("suspend", request)
+
+    def resume(self, request: TaskRequest) -> Outcome:
+        return self._order("resume", request)
 
     def status(self, idempotency_key: str) -> Outcome:
         try:
@@ -104,6 +119,8 @@ def service_order(operation: str, request: TaskRequest) -> dict[str, Any]:
     }
     if request.product_id:
         service["id"] = f"{request.product_id}:{request.target}"
+    if operation in STATES:
+        service["state"] = STATES[operation]
     order: dict[str, Any] = {
         "externalId": request.idempotency_key,
         "description": f"productOrder {request.order_id} item {request.item_id}",

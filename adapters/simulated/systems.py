@@ -114,6 +114,12 @@ class SimulatedProvisioning(SimulatedSystem):
     def deactivate(self, request: TaskRequest) -> Outcome:
         return self.perform("deactivate", request)
 
+    def suspend(self, request: TaskRequest) -> Outcome:
+        return self.perform("suspend", request)
+
+    def resume(self, request: TaskRequest) -> Outcome:
+        return self.perform("resume", request)
+
 
 class SimulatedBilling(SimulatedSystem):
     system = "billing"
@@ -126,6 +132,12 @@ class SimulatedBilling(SimulatedSystem):
 
     def stop(self, request: TaskRequest) -> Outcome:
         return self.perform("stop", request)
+
+    def pause(self, request: TaskRequest) -> Outcome:
+        return self.perform("pause", request)
+
+    def resume(self, request: TaskRequest) -> Outcome:
+        return self.perform("resume", request)
 
 
 def simulated_systems(simulation: Simulation, ledger: Ledger) -> FulfillmentSystems:

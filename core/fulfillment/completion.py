@@ -88,7 +88,9 @@ def apply(
         return None
     document = dict(existing.document)
     document["productOrderItem"] = [*(document.get("productOrderItem") or []), origin]
-    if action == "modify":
+    if frozen.get("statusChange") in ("suspend", "resume"):
+        document["status"] = "suspended" if frozen["statusChange"] == "suspend" else "active"
+    elif action == "modify":
         document["productCharacteristic"] = _characteristics(frozen.get("configuration") or [])
         if item.get("productOffering"):
             document["productOffering"] = item["productOffering"]

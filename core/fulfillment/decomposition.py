@@ -5,7 +5,8 @@ product: an offering with ``agreement`` entries needs a contract (CLM; a bundle'
 covers its children); each
 ``serviceSpecification`` of its product specification is provisioned; an item with prices is
 billed, and billing starts only after provisioning (the billable milestone). Every order first
-checks its customer in CRM.
+checks its customer in CRM. A suspend or resume (a modify of the status alone) suspends or
+resumes each service and pauses or resumes billing.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ class CatalogFacts:
     @staticmethod
     def billed(offering: CatalogEntity | None, prices: list[Any]) -> bool:
         return bool(prices) or bool(offering and offering.document.get("productOfferingPrice"))
+
+
+# A suspend holds the services and pauses billing, a resume undoes both, in that order: the
+# customer is not billed for a service that is not there, nor given one that is not billed.
+PAUSES = {
+    "suspend": ("provisioning.suspend", "billing.pause"),
+    "resume": ("provisioning.resume", "billing.resume"),
+}
 
 
 def snapshot_items(order: ProductOrder) -> list[JsonObject]:
@@ -134,6 +143,11 @@ def plan(
             ]
             if billed:
                 planner.add(item_id, "billing.start", provisioned or after, base)
+        elif action == "modify" and item.get("statusChange") in PAUSES:
+            service_op, billing_op = PAUSES[str(item["statusChange"])]
+            provisioned = [planner.add(item_id, service_op, [crm], base, s) for s in services]
+            if billed:
+                planner.add(item_id, billing_op, provisioned or [crm], base)
         elif action == "modify":
             provisioned = [
                 planner.add(item_id, "provisioning.modify", [crm], base, s) for s in services

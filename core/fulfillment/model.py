@@ -37,9 +37,13 @@ OPERATIONS: dict[str, Operation] = {
         Operation("provisioning", "activate", "provisioning.deactivate"),
         Operation("provisioning", "modify", "provisioning.modify"),
         Operation("provisioning", "deactivate", "provisioning.activate"),
+        Operation("provisioning", "suspend", "provisioning.resume"),
+        Operation("provisioning", "resume", "provisioning.suspend"),
         Operation("billing", "start", "billing.stop"),
         Operation("billing", "change", "billing.change"),
         Operation("billing", "stop", "billing.start"),
+        Operation("billing", "pause", "billing.resume"),
+        Operation("billing", "resume", "billing.pause"),
     )
 }
 

@@ -21,6 +21,7 @@ from core.ordering.validation import (
     offering_problems,
     path_problems,
     relationship_problems,
+    status_change,
 )
 from core.pricing import discounts, engine
 from core.pricing.snapshot import (
@@ -46,6 +47,7 @@ class ItemOutcome:
     configuration: list[Characteristic] = field(default_factory=list)
     lines: list[engine.PriceLine] = field(default_factory=list)
     totals: list[engine.PriceTotal] = field(default_factory=list)
+    status_change: str | None = None  # "suspend" or "resume"
 
 
 @dataclass
@@ -129,6 +131,11 @@ def _change(outcome: ItemOutcome, ctx: OrderContext) -> list[str]:
     outcome.product = product
     outcome.configuration = product.characteristics
     if item.action != "modify":
+        return problems
+    outcome.status_change, problems = status_change(item, product)
+    if outcome.status_change is not None or problems:
+        outcome.offering = ctx.offerings.get(product.offering_id or "")
+        outcome.spec = ctx.spec_of(outcome.offering) if outcome.offering else None
         return problems
     problems.extend(_end_of_life(item, product, ctx))
     offering_id = item.offering_id or product.offering_id
@@ -313,6 +320,8 @@ def _snapshot(
         }
         if o.item.product_id:
             entry["product"] = {"id": o.item.product_id}
+        if o.status_change:
+            entry["statusChange"] = o.status_change
         items.append(entry)
     snapshot: JsonObject = {
         "fingerprintScheme": JCS_SHA256,

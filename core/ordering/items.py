@@ -30,6 +30,7 @@ class OrderItem:
     parent_id: str | None
     spec_ref: tuple[str | None, str | None] | None  # (id, version) the client named, if any
     document: JsonObject
+    status: str | None = None  # product.status the item asks for (a suspend or a resume)
 
     @property
     def top_level(self) -> bool:
@@ -49,6 +50,11 @@ def _characteristics(product: Any) -> tuple[Characteristic, ...]:
             if isinstance(c, dict) and "name" in c:
                 found.append(Characteristic(str(c["name"]), c.get("value"), c.get("valueType")))
     return tuple(found)
+
+
+def _status(product: Any) -> str | None:
+    status = product.get("status") if isinstance(product, dict) else None
+    return str(status) if status is not None else None
 
 
 def read_items(document: JsonObject) -> list[OrderItem]:
@@ -85,6 +91,7 @@ def read_items(document: JsonObject) -> list[OrderItem]:
                 parent_id=None,
                 spec_ref=(_ref_id(spec), spec.get("version")) if isinstance(spec, dict) else None,
                 document=item,
+                status=_status(product),
             )
         )
     parents = parent_of(items)

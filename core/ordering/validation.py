@@ -137,6 +137,46 @@ def installed_problems(
     return []
 
 
+# A modify that changes only the product's status: suspend it (active -> suspended) or resume it
+# (suspended -> active). Any other status is the work of the server (created, pendingActive) or
+# of a delete (terminated).
+SUSPEND, RESUME = "suspend", "resume"
+STATUS_CHANGES = {("active", "suspended"): SUSPEND, ("suspended", "active"): RESUME}
+
+
+def status_change(item: OrderItem, product: InstalledProduct) -> tuple[str | None, list[str]]:
+    """What a modify does to the product's status (``suspend``, ``resume`` or nothing), and
+    why it cannot: a suspended product is only resumed or deleted; a suspend or resume changes
+    nothing else."""
+    where, asked, now = f"item {item.id!r}", item.status, product.status
+    name = f"product {product.id!r}"
+    change = STATUS_CHANGES.get((now, asked or now))
+    if change is None and asked not in (None, now):
+        if asked in ("suspended", "active"):
+            return None, [
+                f"{where}: {name} is {now}; only an active product can be suspended "
+                "and only a suspended one resumed"
+            ]
+        return None, [
+            f"{where}: product.status {asked!r} cannot be ordered; a modify suspends "
+            "(status 'suspended') or resumes (status 'active'), a delete terminates"
+        ]
+    others = bool(item.characteristics) or item.offering_id not in (None, product.offering_id)
+    if now == "suspended" and change != RESUME:
+        return None, [
+            f"{where}: {name} is suspended: resume it (a modify with product.status "
+            "'active' and nothing else) or delete it"
+        ]
+    if change is not None and others:
+        return None, [
+            f"{where}: a {change} changes only product.status; send the other "
+            "changes in a modify of their own"
+        ]
+    if change is None and asked == now == "active" and not others:
+        return None, [f"{where}: {name} is active already: there is nothing to resume"]
+    return change, []
+
+
 @dataclass(frozen=True)
 class Holding:
     """One offering the customer has or gets: through a product or through an order item.

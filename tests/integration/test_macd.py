@@ -3,11 +3,17 @@ resume checked against the product's status."""
 
 from __future__ import annotations
 
+import pytest
+
+from adapters.simulated import Ledger
+from core.errors import Conflict
+from core.fulfillment.orchestrator import Orchestrator
 from core.inventory.model import InstalledProduct
 from core.ordering.service import OrderingService
 from core.requests import RequestContext
+from tests.integration.test_fulfillment import effects, fulfil
 from tests.integration.test_order_capture import refused
-from tests.orders import order, party
+from tests.orders import change, order, party
 
 
 def switch(product: str, offering: str) -> dict:  # type: ignore[type-arg]
@@ -82,3 +88,71 @@ def test_lenient_switches_without_a_path(
     install(lenient_ordering, "prod-alice-xl", "po-mobile-xl-2025", "active")
     body = order("cust-alice", switch("prod-alice-xl", "po-mobile-s"))
     assert lenient_ordering.place(body, order_ctx)[0].state == "acknowledged"
+
+
+def status(product: str, value: str, **chars: object) -> dict:  # type: ignore[type-arg]
+    item = change("1", "modify", product, **chars)
+    item["product"]["status"] = value
+    return item
+
+
+def product_status(ordering: OrderingService, product_id: str) -> str:
+    with ordering.db.uow(write=False) as uow:
+        found = uow.inventory.get(product_id)
+    assert found is not None
+    return found.status
+
+
+def test_suspend_then_resume_pause_and_resume_the_services_and_billing(
+    ordering: OrderingService,
+    orchestrator: Orchestrator,
+    ledger: Ledger,
+    order_ctx: RequestContext,
+) -> None:
+    line = "prod-alice-mobile"
+    suspend, _ = ordering.place(order("cust-alice", status(line, "suspended")), order_ctx)
+    assert suspend.snapshot is not None
+    assert suspend.snapshot["items"][0]["statusChange"] == "suspend"
+    assert fulfil(orchestrator, ordering, suspend).state == "completed"
+    assert effects(ledger, suspend.id) == [
+        "crm.check_customer order",
+        "provisioning.suspend 1 ss-mobile-voice",
+        "provisioning.suspend 1 ss-mobile-data",
+        "billing.pause 1",
+    ]
+    assert product_status(ordering, line) == "suspended"
+
+    for body, why in (
+        (change("1", "modify", line, roaming=True), "is suspended: resume it"),
+        (status(line, "active", roaming=True), "a resume changes only product.status"),
+        (status(line, "suspended"), "is suspended: resume it"),
+        (status(line, "terminated"), "cannot be ordered"),
+    ):
+        problems = refused(ordering, order_ctx, order("cust-alice", body))
+        assert any(why in p for p in problems), (why, problems)
+
+    resume, _ = ordering.place(order("cust-alice", status(line, "active")), order_ctx)
+    assert fulfil(orchestrator, ordering, resume).state == "completed"
+    assert effects(ledger, resume.id)[1:] == [
+        "provisioning.resume 1 ss-mobile-voice",
+        "provisioning.resume 1 ss-mobile-data",
+        "billing.resume 1",
+    ]
+    assert product_status(ordering, line) == "active"
+    problems = refused(ordering, order_ctx, order("cust-alice", status(line, "active")))
+    assert any("is active already: there is nothing to resume" in p for p in problems)
+
+
+def test_a_suspended_product_can_be_deleted_and_a_suspend_claims_it(
+    ordering: OrderingService, order_ctx: RequestContext
+) -> None:
+    install(ordering, "prod-alice-held", "po-mobile-s", "suspended")
+    suspend, _ = ordering.place(
+        order("cust-alice", status("prod-alice-mobile", "suspended")), order_ctx
+    )
+    with pytest.raises(Conflict, match=suspend.id):
+        ordering.place(order("cust-alice", change("1", "delete", "prod-alice-mobile")), order_ctx)
+    leave, _ = ordering.place(
+        order("cust-alice", change("1", "delete", "prod-alice-held")), order_ctx
+    )
+    assert leave.state == "acknowledged"

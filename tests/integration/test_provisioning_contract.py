@@ -139,6 +139,25 @@ class TestProvisioningContract:
         assert knobs.port.deactivate(ask("k6")).status == OutcomeStatus.DONE
         assert knobs.effects("k5") == knobs.effects("k6") == 1
 
+    def test_suspend_and_resume_are_side_effects_of_their_own(self, knobs: Knobs) -> None:
+        assert knobs.port.suspend(ask("k10")).status == OutcomeStatus.DONE
+        assert knobs.port.suspend(ask("k10")).status == OutcomeStatus.DONE  # once
+        assert knobs.port.resume(ask("k11")).status == OutcomeStatus.DONE
+        assert knobs.effects("k10") == knobs.effects("k11") == 1
+        assert knobs.port.status("k11").status == OutcomeStatus.DONE
+
+
+def test_tmf641_suspends_and_resumes_by_the_services_state(
+    fake_tmf641: ProvisioningSystem,
+) -> None:
+    port = Tmf641Provisioning(fake_tmf641.url, timeout=2)
+    port.suspend(ask("k12"))
+    port.resume(ask("k13"))
+    for key, state in (("k12", "inactive"), ("k13", "active")):
+        (item,) = fake_tmf641.orders[key]["serviceOrderItem"]
+        assert item["action"] == "modify" and item["service"]["state"] == state
+        assert item["service"]["id"] == "prod-1:ss-fibre-access"
+
 
 def test_tmf641_sends_the_key_the_correlation_id_and_the_credentials(
     fake_tmf641: ProvisioningSystem,
