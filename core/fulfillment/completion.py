@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.fulfillment.model import Task
+from core.inventory.hierarchy import BUNDLED, IS_BUNDLED, relate
 from core.inventory.model import InstalledProduct
+from core.ordering.items import read_items
 from core.ordering.model import ProductOrder
 from core.persistence.uow import UnitOfWork
 
@@ -49,6 +51,41 @@ def _customer_party(order: ProductOrder) -> list[JsonObject]:
     return []
 
 
+def _product_prices(item: JsonObject) -> list[JsonObject]:
+    """What the customer pays for the product: the item's prices as the order priced them from
+    its snapshot, as TMF ProductPrice."""
+    prices = []
+    for line in item.get("itemPrice") or []:
+        if not isinstance(line, dict) or "price" not in line:
+            continue
+        price = {k: line[k] for k in _PRICE_KEYS if k in line}
+        if line.get("priceAlteration"):
+            price["productPriceAlteration"] = line["priceAlteration"]
+        prices.append({**price, "@type": "ProductPrice"})
+    return prices
+
+
+_PRICE_KEYS = (
+    "name",
+    "priceType",
+    "recurringChargePeriod",
+    "unitOfMeasure",
+    "price",
+    "productOfferingPrice",
+)
+
+
+def _parent_item(order: ProductOrder, item_id: str) -> JsonObject | None:
+    """The bundle item this item is a child of (nested or related with ``bundles``)."""
+    parent = {i.id: i.parent_id for i in read_items(order.document)}.get(item_id)
+    return order.item(parent) if parent else None
+
+
+def _product_id_of(item: JsonObject | None) -> str | None:
+    product = item.get("product") if item is not None else None
+    return str(product["id"]) if isinstance(product, dict) and product.get("id") else None
+
+
 def apply(
     uow: UnitOfWork,
     order: ProductOrder,
@@ -56,36 +93,21 @@ def apply(
     tasks: list[Task],
     now: str,
     new_id: str,
-) -> Applied | None:
-    """Create (add), update (modify) or terminate (delete) the item's product."""
+) -> list[Applied]:
+    """Create (add), update (modify, suspend, resume) or terminate (delete) the item's product,
+    and link a new product with its bundle's."""
     if order.snapshot is None:  # read without it (see OrderRepository.lock_many)
         order.snapshot = uow.orders.snapshot(order.id)
     item = order.item(item_id)
     frozen = _snapshot_item(order, item_id)
     action = str(item.get("action"))
-    customer = order.customer_id or ""
     origin = {"orderItemId": item_id, "productOrderId": order.id, "orderItemAction": action}
-    product_ref: JsonObject = item["product"] if isinstance(item.get("product"), dict) else {}
     if action == "add":
-        product_id = _planned_product_id(tasks, item_id) or new_id
-        document: JsonObject = {
-            "id": product_id,
-            "status": "active",
-            "startDate": now,
-            "productOffering": item.get("productOffering"),
-            "productCharacteristic": _characteristics(frozen.get("configuration") or []),
-            "relatedParty": _customer_party(order),
-            "productOrderItem": [origin],
-            "priceFingerprint": (order.snapshot or {}).get("fingerprint"),
-            "@type": "Product",
-        }
-        if frozen.get("productSpecification"):
-            document["productSpecification"] = frozen["productSpecification"]
-        item["product"] = dict(product_ref, id=product_id)
-        return Applied(InstalledProduct(product_id, customer, document), None)
-    existing = uow.inventory.by_ids({str(product_ref.get("id"))}).get(str(product_ref.get("id")))
+        return _create(uow, order, item, frozen, origin, tasks, now, new_id)
+    product_id = _product_id_of(item) or ""
+    existing = uow.inventory.by_ids({product_id}).get(product_id)
     if existing is None or action == "noChange":
-        return None
+        return []
     document = dict(existing.document)
     document["productOrderItem"] = [*(document.get("productOrderItem") or []), origin]
     if frozen.get("statusChange") in ("suspend", "resume"):
@@ -94,10 +116,66 @@ def apply(
         document["productCharacteristic"] = _characteristics(frozen.get("configuration") or [])
         if item.get("productOffering"):
             document["productOffering"] = item["productOffering"]
+        document["productPrice"] = _product_prices(item)
         document["priceFingerprint"] = (order.snapshot or {}).get("fingerprint")
     elif action == "delete":
         document["status"] = "terminated"
         document["terminationDate"] = now
+    return [_store(uow, existing, document, now)]
+
+
+def _create(
+    uow: UnitOfWork,
+    order: ProductOrder,
+    item: JsonObject,
+    frozen: JsonObject,
+    origin: JsonObject,
+    tasks: list[Task],
+    now: str,
+    new_id: str,
+) -> list[Applied]:
+    """The product an add makes (not stored: the caller inserts many together), linked with
+    its bundle and its children; a bundle product that exists already learns of the child."""
+    item_id = str(item["id"])
+    product_id = _product_id_of(item) or _planned_product_id(tasks, item_id) or new_id
+    document: JsonObject = {
+        "id": product_id,
+        "status": "active",
+        "startDate": now,
+        "productOffering": item.get("productOffering"),
+        "productCharacteristic": _characteristics(frozen.get("configuration") or []),
+        "productPrice": _product_prices(item),
+        "relatedParty": _customer_party(order),
+        "productOrderItem": [origin],
+        "priceFingerprint": (order.snapshot or {}).get("fingerprint"),
+        "@type": "Product",
+    }
+    if frozen.get("productSpecification"):
+        document["productSpecification"] = frozen["productSpecification"]
+    children = [
+        c
+        for c in read_items(order.document)
+        if c.parent_id == item_id and c.action == "add" and c.product_id
+    ]
+    if children:
+        document["isBundle"] = True
+        for child in children:
+            relate(document, BUNDLED, str(child.product_id))
+    applied = [Applied(InstalledProduct(product_id, order.customer_id or "", document), None)]
+    parent = _parent_item(order, item_id)
+    bundle = _product_id_of(parent)
+    if parent is not None and bundle is not None:
+        relate(document, IS_BUNDLED, bundle)
+        existing = uow.inventory.by_ids({bundle}).get(bundle)
+        if existing is not None and parent.get("action") != "add":
+            grown = dict(existing.document, isBundle=True)
+            relate(grown, BUNDLED, product_id)
+            applied.append(_store(uow, existing, grown, now))
+    item["product"] = {**(item.get("product") or {}), "id": product_id}
+    return applied
+
+
+def _store(uow: UnitOfWork, existing: InstalledProduct, document: JsonObject, now: str) -> Applied:
     changed = InstalledProduct(
         existing.id, existing.customer_id, document, existing.row_version + 1
     )

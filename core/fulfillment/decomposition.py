@@ -97,10 +97,20 @@ class _Planner:
         return task.id
 
 
+def _name_new_product(order: ProductOrder, item_id: str, product_id: str) -> str:
+    """Give an add item the id of the product it will make, in the order too: the client sees
+    it, and a bundle's products can name each other before any of them exists."""
+    item = order.item(item_id)
+    product = item.get("product")
+    item["product"] = {**(product if isinstance(product, dict) else {}), "id": product_id}
+    return product_id
+
+
 def plan(
     order: ProductOrder, facts: CatalogFacts, now: str, new_id: Callable[[], str]
 ) -> list[Task]:
-    """The tasks of ``order`` with their dependencies (a DAG: each depends on earlier ones)."""
+    """The tasks of ``order`` with their dependencies (a DAG: each depends on earlier ones).
+    Each add item is given the id of its product (``_name_new_product``)."""
     planner = _Planner(order, now)
     customer = order.customer_id
     parents = {i.id: i.parent_id for i in read_items(order.document)}
@@ -116,7 +126,7 @@ def plan(
         offering = facts.offerings.get(str(offering_ref.get("id")))
         prices = list(item.get("price") or [])
         if action == "add":
-            product_id = new_id()
+            product_id = _name_new_product(order, str(item["id"]), new_id())
         base: JsonObject = {
             "correlation_id": order.correlation_id,
             "customer_id": customer,

@@ -90,21 +90,20 @@ class OrderWriter:
             if task.seq is not None:  # new tasks are inserted by the caller
                 self._tasks[task.id] = task
         for item_id in progress.completed_items:
-            applied = completion.apply(self.uow, order, item_id, tasks, stamp.at, self.ids.new_id())
-            if applied is None:
-                continue
-            if applied.old is None:
-                self._installed.append(applied.product)
-            self._events.extend(
-                product_events(
-                    applied.product,
-                    applied.old,
-                    str(order.document.get("href") or ""),
-                    self.ids.new_id,
-                    stamp.at,
-                    order.correlation_id,
+            done = completion.apply(self.uow, order, item_id, tasks, stamp.at, self.ids.new_id())
+            for applied in done:
+                if applied.old is None:
+                    self._installed.append(applied.product)
+                self._events.extend(
+                    product_events(
+                        applied.product,
+                        applied.old,
+                        str(order.document.get("href") or ""),
+                        self.ids.new_id,
+                        stamp.at,
+                        order.correlation_id,
+                    )
                 )
-            )
         self.save_order(order, stamp)
         if progress.items_moved and not progress.order_moved:
             self.event(order, "AttributeValueChange", stamp)

@@ -12,6 +12,7 @@ from core.catalog.model import CatalogEntity
 from core.errors import InvalidRequest
 from core.inventory.model import Characteristic, InstalledProduct
 from core.ordering import characteristics
+from core.ordering.bundles import child_problems
 from core.ordering.items import OrderItem
 from core.ordering.model import JsonObject
 from core.ordering.validation import (
@@ -65,6 +66,7 @@ def capture(document: JsonObject, items: list[OrderItem], ctx: OrderContext) -> 
     problems: list[str] = []
     outcomes = [ItemOutcome(item) for item in items]
     by_id = {o.item.id: o for o in outcomes}
+    by_item = {i.id: i for i in items}
     new_offering: dict[str, str] = {}
     changed_products: dict[str, list[str]] = {}
     for outcome in outcomes:
@@ -75,6 +77,8 @@ def capture(document: JsonObject, items: list[OrderItem], ctx: OrderContext) -> 
             )
         elif item.action in CHANGES:
             problems.extend(_change(outcome, ctx))
+            if outcome.product is not None:
+                problems.extend(child_problems(item, outcome.product, by_item))
             if item.product_id:
                 changed_products.setdefault(item.product_id, []).append(item.id)
         if outcome.offering is not None and item.action in ("add", "modify"):

@@ -13,6 +13,7 @@ from core.catalog.patching import apply_patch, identity_sent
 from core.catalog.relationships import RelationshipCache
 from core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from core.ordering import states
+from core.ordering.bundles import with_bundle_children
 from core.ordering.capture import Capture, capture
 from core.ordering.collisions import claim_products, record_changes
 from core.ordering.items import OrderItem, read_items, structural_problems
@@ -150,7 +151,9 @@ class OrderingService(UseCases[ProductOrder]):
     ) -> Capture:
         """Validate and price ``document`` (whose ``items`` are given) in place; 400 with every
         problem, 409 when another open order changes one of its products. ``again``: a stored
-        order captured anew (a new one has no claims or recorded changes to replace)."""
+        order captured anew (a new one has no claims or recorded changes to replace). A deleted
+        bundle product's children are deleted with it: their items are added to the order."""
+        items = with_bundle_children(uow, document, items)
         ctx = load_context(
             uow,
             document,
@@ -286,8 +289,8 @@ class OrderingService(UseCases[ProductOrder]):
         if problems:
             raise InvalidRequest(problems, "Invalid change to productOrder")
         priced = self._capture(uow, document, items, now, again=True)
-        for item in items:
-            item.document["state"] = kept[item.id]
+        for outcome in priced.outcomes:  # the items, with any a bundle's delete added
+            outcome.item.document["state"] = kept.get(outcome.item.id, current.state)
         return priced
 
     def _current(

@@ -14,7 +14,7 @@ from core.persistence.database import Database
 from tests.e2e.conftest import make_client
 from tests.e2e.test_tmf620_http import assert_error
 from tests.fakes.receiver import Receiver
-from tests.orders import add, change, order
+from tests.orders import add, change, home_bundle, order
 
 INVENTORY = "/tmf-api/productInventory/v4"
 ORDERING = "/tmf-api/productOrderingManagement/v4"
@@ -264,3 +264,20 @@ def test_a_product_an_open_order_changes_cannot_be_corrected(correcting: TestCli
         f"{INVENTORY}/product/prod-alice-router", json={"id": "other"}, headers=OPS
     )
     assert_error(server_owned, 400, "set by the server")
+
+
+def test_a_bundles_products_link_to_each_other_and_carry_their_prices(shop: TestClient) -> None:
+    placed = shop.post(f"{ORDERING}/productOrder", json=order("cust-carol", home_bundle("1")))
+    assert placed.status_code == 201, placed.text
+    shop.app.container.orchestrator.run_until_idle()  # type: ignore[attr-defined]
+    carols = shop.get(f"{INVENTORY}/product", params={"relatedParty.id": "cust-carol"}).json()
+    assert len(carols) == 4
+    (bundle,) = [p for p in carols if p.get("isBundle")]
+    linked = shop.get(
+        bundle["href"], params={"fields": "productRelationship,productPrice,productOrderItem"}
+    ).json()
+    children = {r["product"]["id"] for r in linked["productRelationship"]}
+    assert children == {p["id"] for p in carols} - {bundle["id"]}
+    assert {r["relationshipType"] for r in linked["productRelationship"]} == {"bundled"}
+    assert linked["productPrice"][0]["@type"] == "ProductPrice"
+    assert linked["productOrderItem"][0]["productOrderId"] == placed.json()["id"]
