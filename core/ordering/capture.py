@@ -159,6 +159,7 @@ def _change(outcome: ItemOutcome, ctx: OrderContext) -> list[str]:
         rules,
         outcome.spec.id if outcome.spec else None,
         current=product.characteristics,
+        moved=offering.id != product.offering_id,
     )
     problems.extend(found)
     return problems

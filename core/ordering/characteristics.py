@@ -120,9 +120,11 @@ def configure(
     allowed: dict[str, CharacteristicRule],
     spec_id: str | None,
     current: list[Characteristic] | None = None,
+    moved: bool = False,
 ) -> tuple[list[Characteristic], list[str]]:
     """The resulting configuration (current state overlaid with the request, defaults filled)
-    and every problem with it."""
+    and every problem with it. ``moved``: the product moves to another offering, so what it
+    keeps must fit the new one (``_carried``)."""
     problems: list[str] = []
     chosen: dict[str, list[Characteristic]] = {}
     for c in current or []:
@@ -130,6 +132,8 @@ def configure(
     asked: dict[str, list[Characteristic]] = {}
     for c in requested:
         asked.setdefault(c.name, []).append(c)
+    if moved:
+        chosen = _carried(where, chosen, asked, allowed, problems)
     chosen.update(asked)
     for name, entries in asked.items():
         rule = allowed.get(name)
@@ -163,6 +167,34 @@ def configure(
         for c in chosen.get(n, [])
     ]
     return config, problems
+
+
+def _carried(
+    where: str,
+    current: dict[str, list[Characteristic]],
+    asked: dict[str, list[Characteristic]],
+    allowed: dict[str, CharacteristicRule],
+    problems: list[str],
+) -> dict[str, list[Characteristic]]:
+    """What a product moving to another offering keeps of its values: those the new offering
+    defines and allows; one it no longer allows becomes the new offering's default, or is a
+    problem (send a value); one it does not define is left behind."""
+    kept: dict[str, list[Characteristic]] = {}
+    for name, entries in current.items():
+        rule = allowed.get(name)
+        if rule is None or name in asked:
+            continue
+        if all(not _value_problems(where, rule, c) for c in entries):
+            kept[name] = entries
+        elif rule.default is not None:
+            kept[name] = [Characteristic(name, rule.default, rule.value_type)]
+        else:
+            values = ", ".join(repr(c.value) for c in entries)
+            problems.append(
+                f"{where}: characteristic {name!r} is {values}, which the new offering does "
+                "not allow; send the value it should have"
+            )
+    return kept
 
 
 def _value_problems(where: str, rule: CharacteristicRule, c: Characteristic) -> list[str]:

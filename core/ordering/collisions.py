@@ -13,8 +13,20 @@ from core.persistence.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from core.ordering.capture import ItemOutcome
+    from core.ordering.validation import OrderContext
 
 CLAIMING = ("modify", "delete")  # the actions that change an installed product
+
+
+def claimable(items: list[OrderItem], ctx: OrderContext) -> list[OrderItem]:
+    """The items whose product may be claimed before the order is validated: not those of
+    another customer's product (the 400 says so; a 409 would tell of that customer's orders)."""
+    return [
+        i
+        for i in items
+        if (found := ctx.products.get(i.product_id or "")) is None
+        or found.customer_id == ctx.customer_id
+    ]
 
 
 def claim_products(

@@ -15,7 +15,7 @@ from core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from core.ordering import states
 from core.ordering.bundles import with_bundle_children
 from core.ordering.capture import Capture, capture
-from core.ordering.collisions import claim_products, record_changes
+from core.ordering.collisions import claim_products, claimable, record_changes
 from core.ordering.items import OrderItem, read_items, structural_problems
 from core.ordering.loading import load_context
 from core.ordering.model import (
@@ -164,12 +164,13 @@ class OrderingService(UseCases[ProductOrder]):
             self.catalog_hashes,
             self.relationships,
         )
+        order_id = str(document["id"])
+        # A collision first: another open order's changes would only be echoed as problems.
+        claim_products(uow, order_id, claimable(items, ctx), now, again)
         result = capture(document, items, ctx)
         if result.problems:
             raise InvalidRequest(result.problems, "Invalid order")
-        order_id = str(document["id"])
         uow.catalog_history.record_uses(order_id, result.unreleased)
-        claim_products(uow, order_id, items, now, again)
         record_changes(uow, order_id, customer_of(document), result.outcomes, again)
         for outcome in result.outcomes:
             item = outcome.item.document

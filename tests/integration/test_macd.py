@@ -156,3 +156,27 @@ def test_a_suspended_product_can_be_deleted_and_a_suspend_claims_it(
         order("cust-alice", change("1", "delete", "prod-alice-held")), order_ctx
     )
     assert leave.state == "acknowledged"
+
+
+def test_a_moved_product_keeps_only_values_its_new_offering_allows(
+    ordering: OrderingService, order_ctx: RequestContext
+) -> None:
+    placed, _ = ordering.place(
+        order("cust-alice", switch("prod-alice-fibre", "po-fibre-300")), order_ctx
+    )
+    assert placed.snapshot is not None
+    config = {c["name"]: c["value"] for c in placed.snapshot["items"][0]["configuration"]}
+    assert config == {"downloadMbps": 300, "installationAddress": "12 rue des Lilas, Lyon"}
+
+
+def test_a_collision_is_a_409_before_the_rules_and_never_about_another_customer(
+    ordering: OrderingService, order_ctx: RequestContext
+) -> None:
+    ordering.place(order("cust-alice", switch("prod-alice-fibre", "po-fibre-300")), order_ctx)
+    with pytest.raises(Conflict, match="is being changed by open productOrder"):
+        ordering.place(order("cust-alice", switch("prod-alice-fibre", "po-fibre-1000")), order_ctx)
+    ordering.place(order("cust-bob", change("1", "delete", "prod-bob-tv")), order_ctx)
+    problems = refused(
+        ordering, order_ctx, order("cust-alice", change("1", "delete", "prod-bob-tv"))
+    )
+    assert problems == ["item '1': product 'prod-bob-tv' belongs to another customer"]

@@ -230,6 +230,12 @@ def test_replacing_an_excluded_product_in_the_same_order_is_allowed(
 def test_modify_is_computed_against_the_current_product(
     ordering: OrderingService, order_ctx: RequestContext
 ) -> None:
+    problems = refused(
+        ordering,
+        order_ctx,
+        order("cust-alice", change("1", "modify", "prod-alice-mobile", dataAllowanceGB=100)),
+    )
+    assert any("characteristic 'dataAllowanceGB' cannot be 100" in p for p in problems)
     placed, _ = ordering.place(
         order("cust-alice", change("1", "modify", "prod-alice-mobile", roaming=True)), order_ctx
     )
@@ -237,12 +243,6 @@ def test_modify_is_computed_against_the_current_product(
     config = {c["name"]: c["value"] for c in placed.snapshot["items"][0]["configuration"]}
     assert config == {"dataAllowanceGB": 5, "msisdn": "+33600000001", "roaming": True}
     assert placed.item("1")["itemPrice"][0]["price"]["dutyFreeAmount"]["value"] == 15.0
-    problems = refused(
-        ordering,
-        order_ctx,
-        order("cust-alice", change("1", "modify", "prod-alice-mobile", dataAllowanceGB=100)),
-    )
-    assert any("characteristic 'dataAllowanceGB' cannot be 100" in p for p in problems)
 
 
 @pytest.mark.parametrize(

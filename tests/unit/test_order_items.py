@@ -181,3 +181,21 @@ def test_an_offering_narrows_the_specification() -> None:
 def test_booleans_are_not_integers() -> None:
     _, found = configure(Characteristic("speed", True), Characteristic("label", "x"))
     assert "item '1': characteristic 'speed' must be of valueType integer, not True" in found
+
+
+def test_a_product_moving_offering_keeps_only_what_the_new_one_allows() -> None:
+    rules = characteristics.rules(SPEC, None)
+    current = [
+        Characteristic("speed", 500),  # not allowed: the new offering's default replaces it
+        Characteristic("gb", 80),  # not allowed, no default: the client must say
+        Characteristic("label", "kept"),
+        Characteristic("colour", "red"),  # not in the new specification: left behind
+    ]
+    config, found = characteristics.configure("item '1'", (), rules, "ps", current, moved=True)
+    assert {c.name: c.value for c in config} == {"speed": 1000, "label": "kept"}
+    assert found == [
+        "item '1': characteristic 'gb' is 80, which the new offering does not allow; send the "
+        "value it should have"
+    ]
+    _, staying = characteristics.configure("item '1'", (), rules, "ps", current)
+    assert staying == []  # a modify in place keeps what the product has
