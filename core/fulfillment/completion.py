@@ -8,7 +8,7 @@ from typing import Any
 from core.fulfillment.model import Task
 from core.inventory.hierarchy import BUNDLED, IS_BUNDLED, relate
 from core.inventory.model import InstalledProduct
-from core.ordering.items import read_items
+from core.ordering.items import OrderItem
 from core.ordering.model import ProductOrder
 from core.persistence.uow import UnitOfWork
 
@@ -75,12 +75,6 @@ _PRICE_KEYS = (
 )
 
 
-def _parent_item(order: ProductOrder, item_id: str) -> JsonObject | None:
-    """The bundle item this item is a child of (nested or related with ``bundles``)."""
-    parent = {i.id: i.parent_id for i in read_items(order.document)}.get(item_id)
-    return order.item(parent) if parent else None
-
-
 def _product_id_of(item: JsonObject | None) -> str | None:
     product = item.get("product") if item is not None else None
     return str(product["id"]) if isinstance(product, dict) and product.get("id") else None
@@ -93,9 +87,10 @@ def apply(
     tasks: list[Task],
     now: str,
     new_id: str,
+    items: dict[str, OrderItem],
 ) -> list[Applied]:
     """Create (add), update (modify, suspend, resume) or terminate (delete) the item's product,
-    and link a new product with its bundle's."""
+    and link a new product with its bundle's (``items``: the order's, by id, read once)."""
     if order.snapshot is None:  # read without it (see OrderRepository.lock_many)
         order.snapshot = uow.orders.snapshot(order.id)
     item = order.item(item_id)
@@ -103,7 +98,7 @@ def apply(
     action = str(item.get("action"))
     origin = {"orderItemId": item_id, "productOrderId": order.id, "orderItemAction": action}
     if action == "add":
-        return _create(uow, order, item, frozen, origin, tasks, now, new_id)
+        return _create(uow, order, item, frozen, origin, tasks, now, new_id, items)
     product_id = _product_id_of(item) or ""
     existing = uow.inventory.by_ids({product_id}).get(product_id)
     if existing is None or action == "noChange":
@@ -133,6 +128,7 @@ def _create(
     tasks: list[Task],
     now: str,
     new_id: str,
+    items: dict[str, OrderItem],
 ) -> list[Applied]:
     """The product an add makes (not stored: the caller inserts many together), linked with
     its bundle and its children; a bundle product that exists already learns of the child."""
@@ -153,16 +149,15 @@ def _create(
     if frozen.get("productSpecification"):
         document["productSpecification"] = frozen["productSpecification"]
     children = [
-        c
-        for c in read_items(order.document)
-        if c.parent_id == item_id and c.action == "add" and c.product_id
+        c for c in items.values() if c.parent_id == item_id and c.action == "add" and c.product_id
     ]
     if children:
         document["isBundle"] = True
         for child in children:
             relate(document, BUNDLED, str(child.product_id))
     applied = [Applied(InstalledProduct(product_id, order.customer_id or "", document), None)]
-    parent = _parent_item(order, item_id)
+    parent_id = items[item_id].parent_id if item_id in items else None
+    parent = order.item(parent_id) if parent_id else None
     bundle = _product_id_of(parent)
     if parent is not None and bundle is not None:
         relate(document, IS_BUNDLED, bundle)

@@ -13,6 +13,7 @@ from core.fulfillment.progress import Progress
 from core.inventory.events import product_events
 from core.inventory.model import InstalledProduct
 from core.ordering import states
+from core.ordering.items import read_items
 from core.ordering.model import ProductOrder, Stamp, TimelineEntry
 from core.ordering.support import ordering_event
 from core.persistence.uow import UnitOfWork
@@ -89,8 +90,11 @@ class OrderWriter:
         for task in [*progress.changed, *touched]:
             if task.seq is not None:  # new tasks are inserted by the caller
                 self._tasks[task.id] = task
+        items = {i.id: i for i in read_items(order.document)} if progress.completed_items else {}
         for item_id in progress.completed_items:
-            done = completion.apply(self.uow, order, item_id, tasks, stamp.at, self.ids.new_id())
+            done = completion.apply(
+                self.uow, order, item_id, tasks, stamp.at, self.ids.new_id(), items
+            )
             for applied in done:
                 if applied.old is None:
                     self._installed.append(applied.product)

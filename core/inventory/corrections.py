@@ -76,17 +76,10 @@ class InventoryCorrections:
         with self.db.uow() as uow:
             current = self._current(uow, product_id, if_match, now)
             document = apply_patch(copy.deepcopy(current.document), body, patch_format)
-            changed = [
-                n
-                for n in SERVER_OWNED
-                if document.get(n, current.document.get(n)) != (current.document.get(n))
-            ]
-            if changed:
-                raise InvalidRequest(
-                    [f"{n} is set by the server and cannot be changed" for n in changed]
-                )
+            if document.get("id", current.id) != current.id:
+                raise InvalidRequest("id is set by the server and cannot be changed")
             document["id"] = current.id
-            document.pop("href", None)
+            document.pop("href", None)  # the server's, added when shown
             product = self._checked(uow, document, current.row_version + 1)
             uow.inventory.update(product, now)
             self._record(uow, "patch", product, current.document, ctx, actor, why, now)
@@ -196,7 +189,7 @@ class InventoryCorrections:
                 now,
                 ctx.correlation_id,
                 actor,
-                deleted=action == "delete",
+                removed=action == "delete",
             )
         )
         log.warning("inventory %s of product %s by %s: %s", action, product.id, actor, reason)

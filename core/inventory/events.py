@@ -8,6 +8,8 @@ from typing import Any
 from core.events.model import Change, DomainEvent, resource_event
 from core.inventory.model import DOMAIN, InstalledProduct, rendered
 
+TERMINATED = "terminated"
+
 # What changes with a status, and is told by the state change event alone.
 _WITH_STATE = frozenset({"productOrderItem", "startDate", "terminationDate"})
 
@@ -37,9 +39,12 @@ def product_events(
     now: str,
     correlation_id: str | None,
     actor: str | None = None,
-    deleted: bool = False,
+    removed: bool = False,
 ) -> list[DomainEvent]:
-    """The events of one product's change (``new_id()`` gives each its id)."""
+    """The events of one product's change (``new_id()`` gives each its id). ``removed``: the
+    product left the inventory (a correction). A product an order terminates is no longer the
+    customer's: its state change is followed by a ``ProductDeleteEvent``, though its record
+    stays readable."""
     document = rendered(product, base_url)
     return [
         resource_event(
@@ -52,5 +57,11 @@ def product_events(
             domain=DOMAIN,
             actor=actor,
         )
-        for change in product_changes(old, None if deleted else product.document)
+        for change in _changes(product, old, removed)
     ]
+
+
+def _changes(product: InstalledProduct, old: dict[str, Any] | None, removed: bool) -> list[Change]:
+    changes = product_changes(old, None if removed else product.document)
+    ended = old is not None and old.get("status") != TERMINATED == product.status
+    return [*changes, "Delete"] if ended and not removed else changes

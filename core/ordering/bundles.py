@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.inventory.hierarchy import bundle_of, children_of
 from core.inventory.model import InstalledProduct
 from core.ordering.items import OrderItem, read_items
-from core.ordering.model import JsonObject
+from core.ordering.model import JsonObject, customer_of
 from core.persistence.uow import UnitOfWork
 
 
@@ -14,19 +14,28 @@ def with_bundle_children(
     uow: UnitOfWork, document: JsonObject, items: list[OrderItem]
 ) -> list[OrderItem]:
     """The order's items, with a delete item added (nested under the bundle's) for each live
-    child of a deleted bundle product that no item names, down through bundles of bundles."""
+    child of a deleted bundle product that no item names, down through bundles of bundles.
+    Only the order's customer's bundles: of another's, nothing is told (the 400 says whose)."""
+    customer = customer_of(document)
     named = {i.product_id for i in items if i.product_id}
     taken = {i.id for i in items}
     work = [i for i in items if i.action == "delete" and i.product_id]
     added = False
     while work:
         products = uow.inventory.by_ids({str(i.product_id) for i in work})
-        wanted = {c for i in work if (p := products.get(str(i.product_id))) for c in children_of(p)}
+        wanted = {
+            c
+            for i in work
+            if (p := products.get(str(i.product_id))) and p.customer_id == customer
+            for c in children_of(p)
+        }
         children = uow.inventory.by_ids(wanted - named)
         found: list[OrderItem] = []
         for item in work:
             product = products.get(str(item.product_id))
-            for child_id in children_of(product) if product else []:
+            if product is None or product.customer_id != customer:
+                continue
+            for child_id in children_of(product):
                 child = children.get(child_id)
                 if child is None or not child.is_live or child_id in named:
                     continue

@@ -125,6 +125,21 @@ def test_an_idempotency_key_of_one_partner_neither_replays_nor_blocks_another(
     assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
 
 
+def fanned_out(secured: TestClient, db: Database) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
+    """Every (subscription, notification) the outbox's events were fanned out to."""
+    dispatcher = secured.app.container.dispatcher  # type: ignore[attr-defined]
+    while dispatcher.fan_out():
+        pass
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT d.subscription_id, o.payload FROM event_delivery d "
+                "JOIN outbox o ON o.event_id = d.event_id"
+            )
+        ).all()
+    return [(s, json.loads(p) if isinstance(p, str) else p) for s, p in rows]
+
+
 def test_a_partners_hub_is_sent_only_its_customers_events(
     secured: TestClient, tokens: dict[str, dict[str, str]], shop_db: Database
 ) -> None:
@@ -143,20 +158,10 @@ def test_a_partners_hub_is_sent_only_its_customers_events(
         secured.post(f"{ORDERING}/cancelProductOrder", json=cancel, headers=tokens["a"]).status_code
         == 201
     )
-    dispatcher = secured.app.container.dispatcher  # type: ignore[attr-defined]
-    while dispatcher.fan_out():
-        pass
-    with shop_db.engine.connect() as connection:
-        rows = connection.execute(
-            sa.text(
-                "SELECT d.subscription_id, o.payload FROM event_delivery d "
-                "JOIN outbox o ON o.event_id = d.event_id"
-            )
-        ).all()
+    rows = fanned_out(secured, shop_db)
     about: dict[str, set[str]] = {hub_a: set(), hub_b: set(), hub_bss: set()}
     kinds: dict[str, set[str]] = {hub_a: set(), hub_b: set(), hub_bss: set()}
-    for subscription, stored in rows:
-        payload = json.loads(stored) if isinstance(stored, str) else stored
+    for subscription, payload in rows:
         resource = next(iter(payload["event"].values()))
         about[subscription].add(resource.get("productOrder", resource)["id"])
         kinds[subscription].add(payload["eventType"])
@@ -200,19 +205,9 @@ def test_a_partner_sees_only_its_customers_products_and_their_events(
         assert placed["state"] == "acknowledged"
     orchestrator = secured.app.container.orchestrator  # type: ignore[attr-defined]
     orchestrator.run_until_idle()
-    dispatcher = secured.app.container.dispatcher  # type: ignore[attr-defined]
-    while dispatcher.fan_out():
-        pass
-    with shop_db.engine.connect() as connection:
-        rows = connection.execute(
-            sa.text(
-                "SELECT d.subscription_id, o.payload FROM event_delivery d "
-                "JOIN outbox o ON o.event_id = d.event_id"
-            )
-        ).all()
+    rows = fanned_out(secured, shop_db)
     about: dict[str, set[str]] = {hub_a: set(), hub_b: set()}
-    for subscription, stored in rows:
-        payload = json.loads(stored) if isinstance(stored, str) else stored
+    for subscription, payload in rows:
         assert payload["eventType"] == "ProductCreateEvent"
         about[subscription].add(payload["event"]["product"]["relatedParty"][0]["id"])
     assert about == {hub_a: {"cust-alice"}, hub_b: {"cust-carol"}}

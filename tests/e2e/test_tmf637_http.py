@@ -131,9 +131,11 @@ def test_a_client_knowing_only_the_customer_changes_a_product_and_sees_it_and_it
         gone = shop.get(f"{INVENTORY}/product/{new_id}").json()
         assert gone["status"] == "terminated" and gone["terminationDate"]
         container.dispatcher.run_until_idle()
-        (ended,) = receiver.wait_for(3)[2:]
+        ended, gone = receiver.wait_for(4)[2:]
         assert ended["eventType"] == "ProductStateChangeEvent"
         assert ended["event"]["product"]["status"] == "terminated"
+        assert gone["eventType"] == "ProductDeleteEvent"  # no longer the customer's
+        assert gone["event"]["product"]["id"] == new_id
     finally:
         container.hub.guard, container.dispatcher.guard = saved
 

@@ -89,3 +89,12 @@ def test_deleting_a_bundle_deletes_its_children_in_the_same_order(
     after = products(ordering, "cust-carol")
     assert {d["status"] for d in after.values()} == {"terminated"}
     assert all(d["productOrderItem"][-1]["productOrderId"] == placed.id for d in after.values())
+
+
+def test_another_customers_bundle_tells_nothing_of_its_children(
+    ordering: OrderingService, orchestrator: Orchestrator, order_ctx: RequestContext
+) -> None:
+    _, mine = carols_bundle(ordering, orchestrator, order_ctx)
+    bundle = mine["po-home-bundle"]["id"]
+    problems = refused(ordering, order_ctx, order("cust-alice", change("1", "delete", bundle)))
+    assert problems == [f"item '1': product {bundle!r} belongs to another customer"]
