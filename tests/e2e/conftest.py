@@ -12,6 +12,7 @@ from core.catalog.service import CatalogService
 from core.persistence.database import Database
 from server.app import build_container, create_app
 from server.settings import Settings
+from tests.fakes.receiver import Receiver
 
 API = "/tmf-api/productCatalogManagement/v4"
 
@@ -60,3 +61,11 @@ def lenient_client(db: Database, apps: dict[str, TestClient]) -> TestClient:
 def shop(shop_db: Database, apps: dict[str, TestClient]) -> TestClient:
     """The strict app over the demo catalog and customers, with no orders yet."""
     return apps["strict"]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A hub subscriber over real HTTP, for the tests that watch events arrive."""
+    found = Receiver().start()
+    yield found
+    found.stop()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from starlette.testclient import TestClient
 
@@ -64,13 +62,6 @@ def test_internal_or_odd_callbacks_are_refused_with_a_tmf_error(
 )
 def test_bad_subscriptions_are_400(shop: TestClient, body: dict[str, str]) -> None:
     assert_error(shop.post(f"{ORDERING}/hub", json=body), 400)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver().start()
-    yield found
-    found.stop()
 
 
 def test_order_events_reach_a_subscriber_and_dead_letters_replay_over_http(

@@ -62,13 +62,6 @@ def test_retrieve_with_etag_and_fields_and_404(shop: TestClient) -> None:
     assert_error(shop.get(f"{INVENTORY}/product/prod-bob-tv", params={"fields": "x.y"}), 400)
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver().start()
-    yield found
-    found.stop()
-
-
 def test_a_client_knowing_only_the_customer_changes_a_product_and_sees_it_and_its_events(
     shop: TestClient, receiver: Receiver
 ) -> None:
