@@ -108,6 +108,23 @@ def stable(node: Any) -> Any:
     return node
 
 
+def holds(later: Any, earlier: Any) -> bool:
+    """Whether ``later`` still says everything ``earlier`` said (volatile attributes aside):
+    a server at work on a resource may add to it between two reads (an order item's product
+    id once the order is released), never change or drop what it answered."""
+    if isinstance(earlier, dict):
+        return isinstance(later, dict) and all(
+            k in later and holds(later[k], v) for k, v in earlier.items() if k not in VOLATILE
+        )
+    if isinstance(earlier, list):
+        return (
+            isinstance(later, list)
+            and len(later) == len(earlier)
+            and all(holds(a, b) for a, b in zip(later, earlier, strict=True))
+        )
+    return bool(stable(later) == stable(earlier))
+
+
 def int_header(response: Any, name: str) -> int | None:
     value = header(response, name)
     if value is None:

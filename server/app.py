@@ -48,7 +48,7 @@ from core.ordering.service import OrderingService
 from core.ordering.support import OrderingSettings
 from core.persistence.database import Database
 from core.schema import ResourceSchemas
-from server import errors, http
+from server import errors, http, logs
 from server.admin import AdminHandlers
 from server.approvals import ApprovalHandlers
 from server.background import BackgroundLoop, JobRunner
@@ -56,6 +56,7 @@ from server.gates import APIS, add_gates
 from server.guard import BodyTooLarge
 from server.hub import HubHandlers
 from server.metrics import Metrics
+from server.probes import Readiness, health_route, ready_route
 from server.settings import Settings
 from server.validation import BODY_VALIDATORS, NamingParameterValidator
 from tmf620 import BASE_PATH as CATALOG_PATH
@@ -186,6 +187,7 @@ def build_orchestrator(settings: Settings, db: Database, metrics: Metrics) -> Or
         ),
         worker=worker_name(),
         observer=metrics.observe,
+        settled=metrics.task_settled,
     )
 
 
@@ -236,7 +238,7 @@ def build_container(settings: Settings, db: Database | None = None) -> Container
         point_of_no_return=settings.point_of_no_return,
         approval_policy=load_approval_policy(settings.approval_policy_file),
     )
-    metrics = Metrics(db, settings.stuck_after_seconds)
+    metrics = Metrics(db, settings.stuck_after_seconds, broker=bool(settings.nats_url))
     guard = CallbackGuard(settings.callback_allowlist)
     ordering = OrderingService(db, order_schemas, ordering_settings)
     return Container(
@@ -283,7 +285,11 @@ def event_loops(container: Container) -> list[BackgroundLoop]:
 def create_app(
     settings: Settings | None = None, container: Container | None = None
 ) -> connexion.AsyncApp:
-    """The ASGI app serving TMF620 (and Swagger UI) on ``container``."""
+    """The ASGI app serving the TMF APIs (and Swagger UI) on ``container``; called with
+    nothing (by uvicorn, in each worker process) it also sets up this process's logging."""
+    if settings is None and container is None:
+        settings = Settings()
+        logs.configure(settings.log_format, settings.log_level)
     settings = settings or (container.settings if container else Settings())
     container = container or build_container(settings)
     assert container.jobs is not None and container.files is not None
@@ -293,6 +299,8 @@ def create_app(
         "tmf-worker", lambda: orchestrator.run_once() > 0, settings.worker_poll_seconds
     )
     loops = event_loops(container)
+    metrics = container.metrics
+    process_figures = BackgroundLoop("tmf-metrics", metrics.refresh, 5)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -300,6 +308,8 @@ def create_app(
         # process; a full collection walking them pauses every request for ~100 ms.
         gc.collect()
         gc.freeze()
+        if metrics.shared:
+            process_figures.start()
         if settings.run_jobs:
             runner.start()
         if settings.run_worker:
@@ -312,6 +322,8 @@ def create_app(
         container.dispatcher.close()
         worker.stop()
         runner.stop()
+        process_figures.stop()
+        metrics.close()
 
     app = connexion.AsyncApp(
         __name__,
@@ -319,7 +331,7 @@ def create_app(
         lifespan=lifespan,
         middlewares=_middlewares(settings),
     )
-    add_gates(app, settings)
+    add_gates(app, settings, metrics)
     apis = {
         "tmf620": OperationResolver(
             CatalogHandlers(container.catalog, settings.public_base_url),
@@ -381,5 +393,8 @@ def create_app(
         methods=["GET"],
     )
     app.add_url_rule("/metrics", "metrics", container.metrics.route(), methods=["GET"])
+    readiness = Readiness(container.db, container.relay, lambda: [runner, worker, *loops])
+    app.add_url_rule("/health", "health", health_route(), methods=["GET"])
+    app.add_url_rule("/ready", "ready", ready_route(readiness), methods=["GET"])
     app.container = container
     return app

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import pathlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from importlib.metadata import version as package_version
 
 import typer
 
@@ -19,25 +21,48 @@ from core.inventory.model import INVENTORY_PATH
 from core.persistence import migrate as migrations
 from core.query import Query
 from core.requests import RequestContext
-from server import authcli, eventscli
+from server import authcli, eventscli, logs
 from server.app import Container, build_container, event_loops
 from server.background import BackgroundLoop
+from server.metrics import MULTIPROCESS
 from server.settings import Settings
 from tmf620 import BASE_PATH
 from tmf622 import BASE_PATH as ORDERING_PATH
 
 DEMO_SIMULATION = pathlib.Path(simulated.__file__).parent / "demo.yaml"
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+log = logging.getLogger("tmf.server")
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"tmf-adapter {package_version('tmf-adapter')}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Logging as TMF_LOG_FORMAT and TMF_LOG_LEVEL say, for every command."""
+    try:
+        settings = Settings()
+    except ValueError:  # the command reports the bad setting itself
+        logs.configure()
+        return
+    logs.configure(settings.log_format, settings.log_level)
 
 
 def _container(show: bool = True) -> Container:
     settings = Settings()
     if show:
-        typer.echo(f"settings:\n{settings.describe()}", err=True)
+        log.info("settings:\n%s", settings.describe())
     try:
         return build_container(settings)
     except ValueError as error:  # e.g. an adapter that cannot be found or lacks its settings
-        typer.echo(f"cannot start: {error}", err=True)
+        log.error("cannot start: %s", error)
         raise typer.Exit(2) from None
 
 
@@ -81,7 +106,6 @@ def serve(
     if demo and configured.database_url.startswith("sqlite") and not configured.simulation_file:
         os.environ["TMF_SIMULATION_FILE"] = str(DEMO_SIMULATION)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if configured.auth == "off":
         if not _loopback(host) and not configured.auth_chosen:
             typer.echo(
@@ -102,37 +126,59 @@ def serve(
     embedded = container.settings.database_url.startswith("sqlite")
     if demo and embedded and _is_empty(container):
         created = _seed(container, "demo", f"http://{host}:{port}")
-        typer.echo(f"seeded the demo catalog and customers: {created} records", err=True)
+        log.info("seeded the demo catalog and customers: %d records", created)
     if container.settings.validation == "lenient":
-        typer.echo("validation profile: lenient (references to other systems accepted)", err=True)
+        log.info("validation profile: lenient (references to other systems accepted)")
     root = f"http://{host}:{port}"
     for name, path, resource in (
         ("TMF620", BASE_PATH, "productOffering"),
         ("TMF622", ORDERING_PATH, "productOrder"),
         ("TMF637", INVENTORY_PATH, "product"),
     ):
-        typer.echo(
-            f"{name} API:  {root}{path}/{resource}   Swagger UI: {root}{path}/docs/", err=True
+        log.info(
+            "%s API:  %s%s/%s   Swagger UI: %s%s/docs/", name, root, path, resource, root, path
         )
-    typer.echo(
-        "fulfillment: "
-        + ("embedded worker" if container.settings.run_worker else "off (run tmf-adapter worker)")
-        + f"; adapters {container.settings.adapters()}",
-        err=True,
+    log.info(
+        "fulfillment: %s; adapters %s",
+        "embedded worker" if container.settings.run_worker else "off (run tmf-adapter worker)",
+        container.settings.adapters(),
     )
+    log.info("probes: %s/health and %s/ready; metrics: %s/metrics", root, root, root)
     container.db.dispose()
     if embedded and workers > 1:
-        typer.echo("SQLite serves from one process; ignoring --workers", err=True)
+        log.warning("SQLite serves from one process; ignoring --workers")
         workers = 1
-    uvicorn.run(
-        "server.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-    )
+    with _shared_metrics_dir(workers):
+        uvicorn.run(
+            "server.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            log_config=None,  # our handler (server/logs.py) writes uvicorn's lines too
+            access_log=False,  # ours (server/access.py) names the route and correlation id
+        )
+
+
+@contextlib.contextmanager
+def _shared_metrics_dir(workers: int) -> Iterator[None]:
+    """With several processes, a fresh directory where each writes its metrics (unless the
+    operator named one in PROMETHEUS_MULTIPROC_DIR); removed when the server stops."""
+    import os
+    import shutil
+    import tempfile
+
+    if workers <= 1 or os.environ.get(MULTIPROCESS):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="tmf-metrics-")
+    os.environ[MULTIPROCESS] = folder
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @cli.command()
@@ -150,12 +196,11 @@ def worker(
     import signal
     import threading
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     container = _container()
     migrations.upgrade(container.db)
     orchestrator = container.orchestrator
     dispatcher = container.dispatcher
-    typer.echo(f"worker {orchestrator.worker} started", err=True)
+    log.info("worker %s started", orchestrator.worker)
     if once:
         orchestrator.run_until_idle()
         dispatcher.run_until_idle()
@@ -182,7 +227,7 @@ def worker(
     for loop in loops:
         loop.stop()
     dispatcher.close()
-    typer.echo("worker stopped", err=True)
+    log.info("worker stopped")
 
 
 def _step(orchestrator: Orchestrator) -> Callable[[], bool]:

@@ -8,6 +8,7 @@ from connexion.middleware import MiddlewarePosition
 from starlette.middleware.cors import CORSMiddleware
 
 import openapi
+from server.access import AccessLog, RequestRecorder
 from server.auth.gate import AuthGate
 from server.auth.scopes import ScopeMap
 from server.auth.tokens import ClaimNames, KeySet, TokenVerifier, jwks_from_file, jwks_from_url
@@ -22,10 +23,20 @@ APIS = (
 )  # the documents served, whose operations the gate knows
 
 
-def add_gates(app: connexion.AsyncApp, settings: Settings) -> None:
-    """What every request passes before connexion routes it, outermost first: CORS (only for
-    the origins configured), the request guard (size, control characters, header bounds,
-    security headers), and with ``TMF_AUTH=jwt`` the authentication gate (token and scope)."""
+def add_gates(
+    app: connexion.AsyncApp, settings: Settings, recorder: RequestRecorder | None = None
+) -> None:
+    """What every request passes before connexion routes it, outermost first: the access log
+    (correlation id, log line, request metrics), CORS (only for the origins configured), the
+    request guard (size, control characters, header bounds, security headers), and with
+    ``TMF_AUTH=jwt`` the authentication gate (token and scope)."""
+    documents = {api: openapi.load(api) for api in APIS}
+    app.add_middleware(
+        AccessLog,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        documents=documents,
+        recorder=recorder,
+    )
     origins = settings.allowed_origins()
     if origins:
         app.add_middleware(
@@ -60,7 +71,7 @@ def add_gates(app: connexion.AsyncApp, settings: Settings) -> None:
             AuthGate,
             position=MiddlewarePosition.BEFORE_EXCEPTION,
             verifier=build_verifier(settings),
-            scopes=ScopeMap({api: openapi.load(api) for api in APIS}),
+            scopes=ScopeMap(documents),
         )
 
 

@@ -1,10 +1,9 @@
-"""Request hygiene in front of everything: body size, header and query values, correlation ids,
-and the security headers of every answer. A hostile request is a 4xx here, before any work."""
+"""Request hygiene in front of everything: body size, header and query values, and the
+security headers of every answer. A hostile request is a 4xx here, before any work."""
 
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
@@ -18,7 +17,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # A correlation id we carry into every event and adapter call: short, and safe in any log or
-# header. Anything else is replaced by one of ours, and the answer says which.
+# header. Anything else is replaced by one of ours (server/access.py), and the answer says which.
 CORRELATION_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 MAX_IDEMPOTENCY_KEY = 255
 # C0 controls and DEL; a header value may hold a horizontal tab (RFC 9110), nothing else.
@@ -36,7 +35,7 @@ class BodyTooLarge(Exception):
 
 class RequestGuard:
     """ASGI middleware: refuses oversized bodies and control characters, bounds the
-    correlation id and Idempotency-Key, and adds security headers to every response."""
+    Idempotency-Key, and adds security headers to every response."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int, no_store: bool = False) -> None:
         self.app = app
@@ -77,10 +76,6 @@ class RequestGuard:
                     "invalidHeader",
                     f"Idempotency-Key: at most {MAX_IDEMPOTENCY_KEY} characters",
                 )
-            elif name == b"x-correlation-id" and not CORRELATION_ID.fullmatch(
-                value.decode("latin-1")
-            ):
-                scope["tmf.correlation_id"] = str(uuid.uuid4())
         query = scope.get("query_string", b"")
         if query and _QUERY_CONTROL.search(unquote_to_bytes(query.replace(b"+", b" "))):
             return 400, "invalidQuery", _control_in_query(query.decode("latin-1"))

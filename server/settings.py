@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # TMF637 POST/PATCH/DELETE: off (products change through orders) or on, for migrations and
     # corrections, each audited with its actor and reason.
     inventory_writes: Literal["off", "on"] = Field("off", alias="TMF_INVENTORY_WRITES")
+    # Logs: JSON lines for a log pipeline, or text for a terminal; the level of what is kept.
+    log_format: Literal["json", "text"] = Field("text", alias="TMF_LOG_FORMAT")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="TMF_LOG_LEVEL")
     validate_responses: bool = Field(False, alias="TMF_VALIDATE_RESPONSES")
     import_dir: str = Field("./var/import", alias="TMF_IMPORT_DIR")
     export_dir: str = Field("./var/export", alias="TMF_EXPORT_DIR")
@@ -90,6 +93,11 @@ class Settings(BaseSettings):
     nats_url: str | None = Field(None, alias="TMF_NATS_URL")
     nats_stream: str = Field("TMF_EVENTS", alias="TMF_NATS_STREAM")
     nats_subject_prefix: str = Field("tmf", alias="TMF_NATS_SUBJECT_PREFIX", pattern=r"^[\w-]+$")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _auth_complete(self) -> Self:

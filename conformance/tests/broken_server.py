@@ -46,6 +46,7 @@ FLAWS = {
     "accepts_anything": "bodies are not validated: invalid input is accepted",
     "created_200": "a create answers 200, which the document does not list",
     "count_not_a_number": "X-Result-Count is a word, not a number",
+    "retrieve_renames": "a GET answers another name than the one created",
 }
 PAGE = 100
 
@@ -143,6 +144,8 @@ class BrokenCategoryServer:
         resource = self.store.get(request.path_params["id"])
         if resource is None:
             return self.error(404, "notFound", "no such category")
+        if "retrieve_renames" in self.flaws:
+            resource = {**resource, "name": f"{resource.get('name')} (renamed)"}
         return JSONResponse(self.project(resource, request.query_params.get("fields")))
 
     async def patch(self, request: Request) -> Response:

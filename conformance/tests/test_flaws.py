@@ -30,6 +30,7 @@ CAUGHT_BY = {
     "bad_timestamps": "tmf_timestamps",
     "created_200": "status_code_conformance",
     "count_not_a_number": "response_headers_conformance",
+    "retrieve_renames": "tmf_create_returns_resource",
 }
 ALSO_CAUGHT = {  # the semantic checks named by the issue for these flaws, besides the contract one
     "list_wrapped": "tmf_list_is_array",

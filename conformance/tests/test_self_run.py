@@ -5,34 +5,19 @@ This is the self-run CI relies on: any finding in either API fails the suite.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import pathlib
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
 from server.auth.scopes import SCOPES
 from tests.fakes.identity import IdentityProvider
+from tests.fakes.server import BIN, PG_URL, serving
 
-PG_URL = os.environ.get("TMF_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
-BIN = pathlib.Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -61,56 +46,6 @@ def secured_server(
     settings = {k: str(v) for k, v in identity.settings().items()}
     with serving("sqlite", tmp_path_factory.mktemp("self-run-jwt"), settings) as root:
         yield root
-
-
-@contextlib.contextmanager
-def serving(backend: str, folder: pathlib.Path, settings: dict[str, str]) -> Iterator[str]:
-    """A server process on a fresh database of `backend`, with `settings` in its environment."""
-    schema = ""
-    if backend == "sqlite":
-        url = f"sqlite:///{folder}/tmf.db"
-    else:
-        schema = f"c_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(str(PG_URL))
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, **settings}
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(
-        [str(BIN / "tmf-adapter"), "serve", "--port", str(port)],
-        cwd=folder,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    root = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(root, process, folder / "server.log")
-        yield root
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        if schema:
-            with admin.begin() as connection:
-                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-            admin.dispose()
-
-
-def _wait_until_up(root: str, process: subprocess.Popen[bytes], log: pathlib.Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server stopped:\n{log.read_text()}")
-        try:  # the document is public with or without authentication
-            urllib.request.urlopen(
-                f"{root}/tmf-api/productCatalogManagement/v4/openapi.json", timeout=2
-            )
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the server did not come up:\n{log.read_text()}")
 
 
 @pytest.mark.parametrize("api", ["tmf620", "tmf622", "tmf637"])

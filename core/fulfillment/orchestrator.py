@@ -22,6 +22,7 @@ from core.fulfillment.decomposition import CatalogFacts, plan, snapshot_items
 from core.fulfillment.model import (
     CANCELLED,
     DONE,
+    FINISHED,
     HELD,
     READY,
     RUNNING,
@@ -90,6 +91,7 @@ class Orchestrator:
         worker: str = "worker",
         observer: Observer | None = None,
         rng: random.Random | None = None,
+        settled: Callable[[Task], None] | None = None,
     ) -> None:
         self.db = db
         self.systems = systems
@@ -99,6 +101,7 @@ class Orchestrator:
         self.worker = worker
         self.observer = observer
         self.rng = rng or random.Random()
+        self.settled = settled  # told of each task that ends (or falls out), once committed
 
     def named(self, worker: str) -> Orchestrator:
         """The same orchestrator under another worker name (one per thread of a process)."""
@@ -284,6 +287,11 @@ class Orchestrator:
             uow.tasks.add(added)
             writer.flush(now)
             uow.commit()
+        if self.settled is not None:
+            for _, _, _, _, touched in steps:
+                for task in touched:
+                    if task.status in FINISHED or task.status == HELD:
+                        self.settled(task)
 
     def _apply(self, task: Task, outcome: Outcome, now: datetime, cancelling: bool) -> list[Task]:
         """Change ``task`` by ``outcome``; returns a compensation task when one is needed."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pathlib
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from core.persistence.database import Database
 
@@ -28,3 +30,23 @@ def downgrade(db: Database, revision: str) -> None:
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+
+
+def head_revision() -> str | None:
+    """The newest revision this code ships."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head: str | None = ScriptDirectory.from_config(config).get_current_head()
+    return head
+
+
+def current_revision(connection: sa.Connection) -> str | None:
+    """The revision the database is at (None: never migrated); one query, cheap enough for a
+    readiness probe. A lost connection raises."""
+    try:
+        revision = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    except sa.exc.DBAPIError as error:
+        if error.connection_invalidated:
+            raise
+        return None  # no version table: never migrated
+    return None if revision is None else str(revision)

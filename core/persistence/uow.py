@@ -18,6 +18,7 @@ from core.persistence.events import (
     SubscriptionRepository,
 )
 from core.persistence.fulfillment import ActionRepository, AttemptRepository, TaskRepository
+from core.persistence.gauges import GaugeRepository
 from core.persistence.inventory import CorrectionRepository, InventoryRepository
 from core.persistence.jobs import JobRepository
 from core.persistence.ordering import OrderRepository, TimelineRepository
@@ -93,6 +94,7 @@ class UnitOfWork:
         self.inbox = InboxRepository(connection)
         self.approvals = ApprovalRepository(connection)
         self.policies = PolicyRepository(connection)
+        self.gauges = GaugeRepository(connection)
         return self
 
     def commit(self) -> None:

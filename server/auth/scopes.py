@@ -36,6 +36,7 @@ class Operation:
     path: str
     operation_id: str | None
     scope: str
+    api: str = "server"  # the document it is in; ``server`` for ours outside them
 
 
 def scope_of(api: str, template: str, method: str) -> str:
@@ -59,9 +60,52 @@ def operations(documents: Mapping[str, Mapping[str, Any]]) -> Iterator[Operation
                         base + template,
                         operation.get("operationId"),
                         scope_of(api, template, verb),
+                        api,
                     )
     for method, path, scope in _EXTRA:
         yield Operation(method, path, None, scope)
+
+
+class Routes:
+    """``(method, path) -> Operation`` by path template: what the gate, the access log and the
+    request metrics name a request by (a template, never the raw path with its ids)."""
+
+    def __init__(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
+        self._exact: dict[tuple[str, str], Operation] = {}
+        self._by_id: dict[tuple[str, str], Operation] = {}
+        self._patterns: list[tuple[re.Pattern[str], Operation]] = []
+        self._pages = [
+            Operation("GET", f"{d['servers'][0]['url']}{suffix}", None, PUBLIC, api)
+            for api, d in documents.items()
+            for suffix in ("/docs", "/openapi.json")
+        ]
+        bases = {api: d["servers"][0]["url"] for api, d in documents.items()}
+        for found in operations(documents):
+            if found.operation_id:
+                self._by_id[(bases[found.api], found.operation_id)] = found
+            if "{" in found.path:
+                pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(found.path))
+                self._patterns.append((re.compile(pattern + "/?"), found))
+            else:
+                self._exact[(found.method, found.path.rstrip("/"))] = found
+
+    def of_operation(self, base_path: str, operation_id: str) -> Operation | None:
+        """The operation ``operation_id`` of the API served at ``base_path``."""
+        return self._by_id.get((base_path, operation_id))
+
+    def match(self, method: str, path: str) -> Operation | None:
+        """The operation whose template ``path`` fits (None: no document or route has it)."""
+        verb = "GET" if method == "HEAD" else method
+        if verb == "GET":
+            page = next((p for p in self._pages if path.startswith(p.path)), None)
+            if page is not None:
+                return page
+        found = self._exact.get((verb, path.rstrip("/")))
+        if found is not None:
+            return found
+        return next(
+            (op for p, op in self._patterns if op.method == verb and p.fullmatch(path)), None
+        )
 
 
 class ScopeMap:
@@ -69,27 +113,8 @@ class ScopeMap:
     (they still need a valid token: what is not known is not open)."""
 
     def __init__(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
-        self._exact: dict[tuple[str, str], str] = {}
-        self._patterns: list[tuple[re.Pattern[str], str, str]] = []
-        self._public_prefixes = tuple(
-            f"{d['servers'][0]['url']}{suffix}"
-            for d in documents.values()
-            for suffix in ("/docs", "/openapi.json")
-        )
-        for found in operations(documents):
-            if "{" in found.path:
-                pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(found.path))
-                self._patterns.append((re.compile(pattern + "/?"), found.method, found.scope))
-            else:
-                self._exact[(found.method, found.path.rstrip("/"))] = found.scope
+        self.routes = Routes(documents)
 
     def required(self, method: str, path: str) -> str | None:
-        if method in ("GET", "HEAD") and path.startswith(self._public_prefixes):
-            return PUBLIC
-        verb = "GET" if method == "HEAD" else method
-        found = self._exact.get((verb, path.rstrip("/")))
-        if found is not None:
-            return found
-        return next(
-            (scope for p, m, scope in self._patterns if m == verb and p.fullmatch(path)), None
-        )
+        found = self.routes.match(method, path)
+        return None if found is None else found.scope

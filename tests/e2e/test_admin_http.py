@@ -91,8 +91,12 @@ def test_metrics_tell_orders_by_state_and_fallout(
     ordering.place(order("cust-carol", add("1", "po-mobile-s")), order_ctx)
     text = shop.get("/metrics").text
     assert 'tmf_orders{state="acknowledged"} 1.0' in text
-    assert "tmf_orders_stuck 0.0" in text and "tmf_fallout_ratio 0.0" in text
+    assert 'tmf_orders_stuck{state="acknowledged"} 0.0' in text
+    assert "tmf_repair_queue_tasks 0.0" in text
+    assert 'tmf_tasks{status="ready"}' in text
     shop.app.container.orchestrator.run_until_idle()  # type: ignore[attr-defined]
     text = shop.get("/metrics").text
-    assert 'tmf_orders{state="completed"} 1.0' in text
+    assert 'tmf_orders{state="acknowledged"} 0.0' in text  # finished work is not counted
+    assert 'tmf_orders{state="completed"}' not in text
+    assert 'tmf_tasks_settled_total{port="billing",status="done"}' in text
     assert 'tmf_task_call_seconds_count{call="operation",outcome="done",port="billing"}' in text

@@ -1,0 +1,123 @@
+"""The access log and request metrics: one line and one observation per request, named by
+its route template and operation (never the raw path), with its correlation id."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from connexion.middleware.abstract import ROUTING_CONTEXT
+
+from server.auth.gate import PRINCIPAL
+from server.auth.scopes import Operation, Routes
+from server.guard import CORRELATION_ID, ASGIApp, Message, Receive, Scope, Send
+from server.logs import CORRELATION_ID as CURRENT_CORRELATION_ID
+
+log = logging.getLogger("tmf.access")
+UNMATCHED = Operation("", "(unmatched)", None, "", "none")  # a path no route has: one label
+
+
+class RequestRecorder(Protocol):
+    """What counts requests (the metrics): told when one starts and how it ended."""
+
+    def started(self) -> None: ...
+
+    def finished(self, operation: Operation, status: int, seconds: float) -> None: ...
+
+
+class AccessLog:
+    """Outermost ASGI middleware: fixes the request's correlation id (the caller's when it is
+    safe to carry, else one of ours), echoes it on every answer, and records the request."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        documents: Mapping[str, Mapping[str, Any]],
+        recorder: RequestRecorder | None = None,
+    ) -> None:
+        self.app = app
+        self.routes = Routes(documents)
+        self.recorder = recorder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        correlation_id = _correlation_id(scope)
+        scope["tmf.correlation_id"] = correlation_id
+        # Connexion's router writes the operation into a copy of the scope; the copy shares
+        # this dictionary, so what it writes is seen here.
+        extensions = scope.setdefault("extensions", {})
+        token = CURRENT_CORRELATION_ID.set(correlation_id)
+        answer = {"status": 500, "bytes": 0}
+        header = (b"x-correlation-id", correlation_id.encode("latin-1"))
+
+        async def recorded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"x-correlation-id" for name, _ in headers):
+                    message["headers"] = [*headers, header]
+            elif message["type"] == "http.response.body":
+                answer["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        if self.recorder is not None:
+            self.recorder.started()
+        try:
+            await self.app(scope, receive, recorded)
+        finally:
+            seconds = time.perf_counter() - started
+            operation = self._operation(scope, extensions)
+            if self.recorder is not None:
+                self.recorder.finished(operation, answer["status"], seconds)
+            self._log(scope, operation, answer, seconds)
+            CURRENT_CORRELATION_ID.reset(token)
+
+    def _operation(self, scope: Scope, extensions: dict[str, Any]) -> Operation:
+        routing = extensions.get(ROUTING_CONTEXT) or {}
+        if routing.get("operation_id"):
+            found = self.routes.of_operation(routing["api_base_path"], routing["operation_id"])
+            if found is not None:
+                return found
+        return self.routes.match(scope["method"], scope["path"]) or UNMATCHED
+
+    @staticmethod
+    def _log(scope: Scope, operation: Operation, answer: dict[str, int], seconds: float) -> None:
+        if not log.isEnabledFor(logging.INFO):
+            return
+        principal = scope.get(PRINCIPAL)
+        client = scope.get("client")
+        log.info(
+            "%s %s %d %.1f ms %d B",
+            scope["method"],
+            operation.path,
+            answer["status"],
+            seconds * 1000,
+            answer["bytes"],
+            extra={
+                "method": scope["method"],
+                "route": operation.path,
+                "operation": operation.operation_id,
+                "status": answer["status"],
+                "duration_ms": round(seconds * 1000, 2),
+                "bytes": answer["bytes"],
+                "actor": principal.actor if principal is not None else None,
+                "client": client[0] if client else None,
+            },
+        )
+
+
+def _correlation_id(scope: Scope) -> str:
+    """The caller's X-Correlation-ID if it is safe in logs and headers, else a new one."""
+    for name, value in scope["headers"]:
+        if name == b"x-correlation-id":
+            given: str = value.decode("latin-1")
+            if CORRELATION_ID.fullmatch(given):
+                return given
+            break
+    return str(uuid.uuid4())
