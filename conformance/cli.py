@@ -1,7 +1,8 @@
-"""``tmf-conformance``: check any TMF620/TMF622 server against the standard, from any CI."""
+"""``tmf-conformance``: check any TMF620/TMF622/TMF637 server against the standard, from any CI."""
 
 from __future__ import annotations
 
+from importlib.metadata import version as package_version
 from typing import Annotated
 
 import typer
@@ -10,7 +11,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import openapi
-from adapters.http.oauth import ClientCredentials, ClientCredentialsAuth, TokenUnavailable
 from conformance import reports
 from conformance.checks import (
     ALL_CHECKS,
@@ -22,6 +22,7 @@ from conformance.checks import (
 from conformance.results import Result
 from conformance.runner import ALL_PHASES, DEFAULT_PHASES, Options, UsageError
 from conformance.runner import run as run_checks
+from tmfclient.oauth import ClientCredentials, ClientCredentialsAuth, TokenUnavailable
 
 cli = typer.Typer(
     add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False
@@ -29,8 +30,19 @@ cli = typer.Typer(
 GROUPS = {"contract": CONTRACT_CHECKS, "semantic": SEMANTIC_CHECKS, "scenario": SCENARIO_CHECKS}
 
 
+def _version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"tmf-conformance {package_version('tmf-conformance')}")
+        raise typer.Exit()
+
+
 @cli.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
     """Conformance checks for TMF Open API servers."""
 
 

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from adapters.http.oauth import ClientCredentials, ClientCredentialsAuth
+from adapters.http.answers import AnswerContract
 from core.ports import Outcome, OutcomeStatus, TaskRequest
+from tmfclient.oauth import ClientCredentials, ClientCredentialsAuth
 
 if TYPE_CHECKING:
     from adapters.registry import AdapterContext
@@ -58,6 +59,7 @@ class Tmf641Provisioning:
             transport=transport,
             auth=ClientCredentialsAuth(credentials, timeout) if credentials else None,
         )
+        self.contract = AnswerContract("tmf641-answers.yaml", httpx.URL(base_url).path)
 
     def activate(self, request: TaskRequest) -> Outcome:
         return self._order("activate", request)
@@ -81,8 +83,10 @@ class Tmf641Provisioning:
             return Outcome(OutcomeStatus.RETRYABLE, f"status query failed: {error!r}")
         if response.status_code != 200:
             return Outcome(OutcomeStatus.RETRYABLE, f"status query answered {response.status_code}")
-        found = _json(response)
-        orders = found if isinstance(found, list) else []
+        problem = self.contract.problem(response)
+        if problem is not None:  # still not known: asked again later
+            return Outcome(OutcomeStatus.RETRYABLE, f"status answer is not TMF641: {problem}")
+        orders = response.json()
         if not orders:
             return Outcome(OutcomeStatus.NOT_FOUND, "no service order with this externalId")
         return _by_state(orders[0])
@@ -100,7 +104,10 @@ class Tmf641Provisioning:
             return Outcome(OutcomeStatus.UNKNOWN, f"no answer: {error!r}")
         code = response.status_code
         if code in (200, 201):
-            return _by_state(_json(response))
+            problem = self.contract.problem(response)
+            if problem is not None:  # it answered as if done: it may have acted
+                return Outcome(OutcomeStatus.UNKNOWN, f"answer is not TMF641: {problem}")
+            return _by_state(response.json())
         if code in RETRY_LATER:
             return Outcome(OutcomeStatus.RETRYABLE, f"answered {code}")
         if code >= 500 or code in (408, 409):
@@ -155,9 +162,8 @@ def _reason(response: httpx.Response) -> str:
     return response.text[:200]
 
 
-def _by_state(order: Any) -> Outcome:
-    if not isinstance(order, dict):
-        return Outcome(OutcomeStatus.UNKNOWN, "the answer is not a service order")
+def _by_state(order: dict[str, Any]) -> Outcome:
+    """The outcome a service order's state tells (the answer matched the document)."""
     state = str(order.get("state") or "")
     reference = str(order["id"]) if order.get("id") is not None else None
     if state in DONE_STATES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,8 @@ def make_engine(url: str, **options: Any) -> sa.Engine:
     """An engine for SQLite (WAL, foreign keys, explicit BEGIN) or PostgreSQL (psycopg 3)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if url.startswith("postgresql+psycopg:") and importlib.util.find_spec("psycopg") is None:
+        raise ValueError("PostgreSQL needs its driver: pip install 'tmf-adapter[postgres]'")
     if url.startswith("sqlite"):
         engine = sa.create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **options

@@ -25,6 +25,7 @@ class ProvisioningSystem:
         self.lose_answers = 0  # next N POSTs are carried out but the connection drops
         self.reject = 0  # next N POSTs are rejected with 400
         self.in_progress_polls = 0  # new orders stay inProgress for this many status queries
+        self.garble = 0  # next N answers (POST or GET) are not TMF641; a POST is still done
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -98,10 +99,18 @@ def _handler(system: ProvisioningSystem) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.shutdown(2)  # done, but the answer never leaves
                 return
+            if system.garble:
+                system.garble -= 1
+                self._send(201, {"id": 42, "state": "finished"})  # done, said wrongly
+                return
             self._send(201, order)
 
         def do_GET(self) -> None:
             query = parse_qs(urlparse(self.path).query)
+            if system.garble:
+                system.garble -= 1
+                self._send(200, {"serviceOrders": "somewhere"})
+                return
             self._send(200, system.find(query.get("externalId", [""])[0]))
 
     return Handler

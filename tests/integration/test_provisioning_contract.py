@@ -190,6 +190,23 @@ def test_tmf641_slow_answers_are_unknown_and_work_in_progress_is_reconciled(
     assert fake_tmf641.created["k9"] == 1
 
 
+def test_tmf641_answers_that_break_its_document_are_classified_never_believed(
+    fake_tmf641: ProvisioningSystem,
+) -> None:
+    """Checked against the TMF641 document (openapi-core): a malformed answer to a create
+    may hide a done order, so it is unknown and asked again; a malformed status answer tells
+    nothing, so the question is asked again later."""
+    port = Tmf641Provisioning(fake_tmf641.url, timeout=2)
+    fake_tmf641.garble = 2
+    done = port.activate(ask("k14"))
+    assert done.status == OutcomeStatus.UNKNOWN
+    assert "not TMF641" in done.detail and "42 is not of type 'string'" in done.detail
+    asked = port.status("k14")
+    assert asked.status == OutcomeStatus.RETRYABLE and "is not of type 'array'" in asked.detail
+    assert port.status("k14").status == OutcomeStatus.DONE  # the system answers properly now
+    assert fake_tmf641.created["k14"] == 1
+
+
 def test_tmf641_a_system_that_is_not_there_is_retryable() -> None:
     port = Tmf641Provisioning("http://127.0.0.1:9/tmf-api/serviceOrdering/v4", timeout=1)
     assert port.activate(ask("k10")).status == OutcomeStatus.RETRYABLE

@@ -15,10 +15,10 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from adapters.http.oauth import ClientCredentials
 from adapters.http.tmf641 import Tmf641Provisioning
 from core.ports import OutcomeStatus, TaskRequest
 from tests.fakes.tmf641 import ProvisioningSystem
+from tmfclient.oauth import ClientCredentials
 
 
 class TokenEndpoint:
