@@ -27,6 +27,7 @@ import openapi
 from adapters.files import EXPORT_ROUTE, LocalCatalogFiles
 from adapters.http.webhook import HttpNotificationSender
 from adapters.registry import AdapterContext, load_systems
+from core import retention
 from core.approval.policy import DEFAULT_POLICY_FILE, Policy
 from core.approval.service import ApprovalService
 from core.catalog.jobs import CatalogJobs
@@ -279,6 +280,17 @@ def event_loops(container: Container) -> list[BackgroundLoop]:
     ]
     if container.relay is not None:
         loops.append(BackgroundLoop("tmf-broker", container.relay.step, poll))
+    settings = container.settings
+    if settings.prune_older_than:
+        age = retention.parse_age(settings.prune_older_than)
+
+        def prune() -> bool:
+            removed = retention.prune(container.db, age, broker=bool(settings.nats_url))
+            if any(removed.values()):
+                log.info("retention: removed %s", removed)
+            return False  # then wait for the next round
+
+        loops.append(BackgroundLoop("tmf-retention", prune, settings.prune_every_seconds))
     return loops
 
 

@@ -352,6 +352,28 @@ def deliveries_replay(
 
 
 @cli.command()
+def prune(
+    older_than: str = typer.Option(..., help="Age past which records go, e.g. 30d or 12h."),
+    batch: int = typer.Option(1000, min=1, max=100_000, help="Rows per transaction."),
+) -> None:
+    """Remove delivered events and deliveries, consumed event ids, idempotency keys and the
+    calls of finished orders older than the age given; orders and their evidence stay."""
+    from core import retention
+    from core.errors import DomainError
+
+    try:
+        age = retention.parse_age(older_than)
+    except DomainError as error:
+        typer.echo(f"refused: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    container = _container(show=False)
+    broker = bool(container.settings.nats_url)
+    removed = retention.prune(container.db, age, broker, batch=batch)
+    for table, count in removed.items():
+        typer.echo(f"{table}\t{count}")
+
+
+@cli.command()
 def migrate() -> None:
     """Bring the database schema to the newest version."""
     container = _container()

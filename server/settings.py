@@ -8,6 +8,9 @@ from typing import Literal, Self
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.errors import InvalidRequest
+from core.retention import parse_age
+
 
 class Settings(BaseSettings):
     """Everything an operator can set; defaults give the embedded demo."""
@@ -81,6 +84,11 @@ class Settings(BaseSettings):
     # Loops per `tmf-adapter worker` process: while one waits on the database, another works.
     worker_threads: int = Field(2, alias="TMF_WORKER_THREADS", ge=1, le=64)
 
+    # Retention: the worker removes what evidence does not need once older than this (e.g.
+    # 30d; empty: never), every so many seconds. See docs/retention.md.
+    prune_older_than: str = Field("", alias="TMF_PRUNE_OLDER_THAN")
+    prune_every_seconds: float = Field(3600, alias="TMF_PRUNE_EVERY_SECONDS", gt=0)
+
     # events: hub deliveries and the broker
     callback_allowlist: str = Field("", alias="TMF_CALLBACK_ALLOWLIST")
     delivery_max_attempts: int = Field(8, alias="TMF_DELIVERY_MAX_ATTEMPTS", ge=1)
@@ -98,6 +106,16 @@ class Settings(BaseSettings):
     @classmethod
     def _level_in_capitals(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("prune_older_than")
+    @classmethod
+    def _an_age(cls, value: str) -> str:
+        if value:
+            try:
+                parse_age(value)
+            except InvalidRequest as error:
+                raise ValueError(error.message) from None
+        return value
 
     @model_validator(mode="after")
     def _auth_complete(self) -> Self:

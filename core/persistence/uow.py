@@ -24,6 +24,7 @@ from core.persistence.jobs import JobRepository
 from core.persistence.ordering import OrderRepository, TimelineRepository
 from core.persistence.outbox import OutboxRepository
 from core.persistence.repositories import CatalogRepository
+from core.persistence.retention import RetentionRepository
 
 
 class UnitOfWork:
@@ -95,6 +96,7 @@ class UnitOfWork:
         self.approvals = ApprovalRepository(connection)
         self.policies = PolicyRepository(connection)
         self.gauges = GaugeRepository(connection)
+        self.retention = RetentionRepository(connection)
         return self
 
     def commit(self) -> None:
