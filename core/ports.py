@@ -88,6 +88,7 @@ class TaskRequest:
     target: str | None = None  # the service specification (provisioning) or agreement (CLM)
     characteristics: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)  # prices for billing, earlier config, ...
+    traceparent: str | None = None  # W3C trace context of this call, for the system's traces
 
 
 class CrmPort(Protocol):

@@ -15,6 +15,7 @@ from server.auth.gate import PRINCIPAL
 from server.auth.scopes import Operation, Routes
 from server.guard import CORRELATION_ID, ASGIApp, Message, Receive, Scope, Send
 from server.logs import CORRELATION_ID as CURRENT_CORRELATION_ID
+from server.tracing import request_span
 
 log = logging.getLogger("tmf.access")
 UNMATCHED = Operation("", "(unmatched)", None, "", "none")  # a path no route has: one label
@@ -68,8 +69,12 @@ class AccessLog:
 
         if self.recorder is not None:
             self.recorder.started()
+        span = request_span(scope["method"], _header(scope, b"traceparent"))
         try:
-            await self.app(scope, receive, recorded)
+            with span as traced:
+                await self.app(scope, receive, recorded)
+                if traced is not None:
+                    _name(traced, scope, self._operation(scope, extensions), answer["status"])
         finally:
             seconds = time.perf_counter() - started
             operation = self._operation(scope, extensions)
@@ -110,6 +115,24 @@ class AccessLog:
                 "client": client[0] if client else None,
             },
         )
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            found: str = value.decode("latin-1")
+            return found
+    return None
+
+
+def _name(span: Any, scope: Scope, operation: Operation, status: int) -> None:
+    """The request's span named as OpenTelemetry's HTTP conventions say: method and route."""
+    span.update_name(f"{scope['method']} {operation.path}")
+    span.set_attribute("http.route", operation.path)
+    span.set_attribute("http.response.status_code", status)
+    if operation.operation_id:
+        span.set_attribute("tmf.operation", operation.operation_id)
+    span.set_attribute("tmf.correlation_id", scope["tmf.correlation_id"])
 
 
 def _correlation_id(scope: Scope) -> str:

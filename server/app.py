@@ -49,7 +49,7 @@ from core.ordering.service import OrderingService
 from core.ordering.support import OrderingSettings
 from core.persistence.database import Database
 from core.schema import ResourceSchemas
-from server import errors, http, logs
+from server import errors, http, logs, tracing
 from server.admin import AdminHandlers
 from server.approvals import ApprovalHandlers
 from server.background import BackgroundLoop, JobRunner
@@ -302,6 +302,7 @@ def create_app(
     if settings is None and container is None:
         settings = Settings()
         logs.configure(settings.log_format, settings.log_level)
+        tracing.setup()
     settings = settings or (container.settings if container else Settings())
     container = container or build_container(settings)
     assert container.jobs is not None and container.files is not None

@@ -21,7 +21,7 @@ from core.inventory.model import INVENTORY_PATH
 from core.persistence import migrate as migrations
 from core.query import Query
 from core.requests import RequestContext
-from server import authcli, eventscli, logs
+from server import authcli, eventscli, logs, tracing
 from server.app import Container, build_container, event_loops
 from server.background import BackgroundLoop
 from server.metrics import MULTIPROCESS
@@ -196,6 +196,7 @@ def worker(
     import signal
     import threading
 
+    tracing.setup()
     container = _container()
     migrations.upgrade(container.db)
     orchestrator = container.orchestrator

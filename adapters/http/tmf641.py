@@ -96,6 +96,8 @@ class Tmf641Provisioning:
         headers = {"Idempotency-Key": request.idempotency_key}
         if request.correlation_id:
             headers["X-Correlation-ID"] = request.correlation_id
+        if request.traceparent:
+            headers["traceparent"] = request.traceparent
         try:
             response = self.client.post("/serviceOrder", json=body, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core import tracing
 from core.approval import events
 from core.approval.case import APPROVED, OPEN, REJECTED, ApprovalCase
 from core.approval.policy import Policy
@@ -45,6 +46,7 @@ class ApprovalService:
             ]
         return cases
 
+    @tracing.traced("approval.decide")
     def decide(
         self, case_id: str, decision: str, reason: str, fingerprint: str, ctx: RequestContext
     ) -> ApprovalCase:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import tracing
 from core.catalog import integrity
 from core.catalog.kinds import KINDS, CatalogKind
 from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
@@ -97,6 +98,7 @@ class CatalogService:
 
     # -- changes ---------------------------------------------------------------------------
 
+    @tracing.traced("catalog.create")
     def create(
         self,
         kind_name: str,
@@ -110,6 +112,7 @@ class CatalogService:
             uow.commit()
         return entity
 
+    @tracing.traced("catalog.patch")
     def patch(
         self,
         kind_name: str,
@@ -216,6 +219,7 @@ class CatalogService:
             self._emit(uow, kind, "AttributeValueChange", document, now, ctx)
         return entity
 
+    @tracing.traced("catalog.delete")
     def delete(
         self, kind_name: str, entity_id: str, ctx: RequestContext, if_match: str | None = None
     ) -> None:

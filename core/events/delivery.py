@@ -33,6 +33,7 @@ class Delivery:
     # The TMF event body and its correlation id, read with a claim (not stored with the row).
     payload: dict[str, Any] | None = None
     correlation_id: str | None = None
+    traceparent: str | None = None  # of the span that raised the event
 
     def view(self) -> dict[str, Any]:
         """What the admin API shows of it."""

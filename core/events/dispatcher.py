@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from core import tracing
 from core.events import signing
 from core.events.callbacks import CallbackGuard, CallbackRefused, Target
 from core.events.delivery import (
@@ -188,7 +189,16 @@ class Dispatcher:
         return self._pool
 
     def _send(self, delivery: Delivery) -> NotificationResult:
-        """One POST (run on the pool); never raises."""
+        """One POST (run on the pool), in the trace of the event; never raises."""
+        with tracing.span(
+            "hub.deliver",
+            delivery.traceparent,
+            event_type=delivery.event_type,
+            subscription=delivery.subscription_id,
+        ):
+            return self._post(delivery)
+
+    def _post(self, delivery: Delivery) -> NotificationResult:
         try:
             subscription = self._known.get(delivery.subscription_id)
             if subscription is None:
@@ -199,6 +209,9 @@ class Dispatcher:
             headers = {"Content-Type": "application/json"}
             if delivery.correlation_id:
                 headers["X-Correlation-ID"] = delivery.correlation_id
+            traceparent = tracing.current()
+            if traceparent:
+                headers["traceparent"] = traceparent
             if subscription.secret:
                 headers[signing.HEADER] = signing.sign(subscription.secret, body, int(time.time()))
             notification = Notification(url, target.host, target.address, body, headers)

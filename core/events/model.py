@@ -27,6 +27,7 @@ class DomainEvent:
     payload: dict[str, Any]
     seq: int | None = None  # its place in the outbox, once written
     actor: str | None = None  # who caused it (the token's actor), when known
+    traceparent: str | None = None  # the span that raised it; else the current one when stored
 
 
 def event_type(resource_kind: str, change: Change) -> str:
@@ -44,6 +45,7 @@ def resource_event(
     correlation_id: str | None,
     domain: str,
     actor: str | None = None,
+    traceparent: str | None = None,
 ) -> DomainEvent:
     """The event for a change of one resource, with its TMF notification body."""
     name = event_type(resource_kind, change)
@@ -68,4 +70,5 @@ def resource_event(
         correlation_id=correlation_id,
         payload={k: v for k, v in payload.items() if v is not None},
         actor=actor,
+        traceparent=traceparent,
     )

@@ -115,7 +115,12 @@ def plan(
     customer = order.customer_id
     parents = {i.id: i.parent_id for i in read_items(order.document)}
     contracts: dict[str, list[str]] = {}
-    crm = planner.add(None, "crm.check_customer", [], {"customer_id": customer})
+    crm = planner.add(
+        None,
+        "crm.check_customer",
+        [],
+        {"customer_id": customer, "traceparent": order.traceparent},
+    )
     for item in snapshot_items(order):
         action = str(item.get("action"))
         product_id = str((item.get("product") or {}).get("id") or "") or None
@@ -129,6 +134,7 @@ def plan(
             product_id = _name_new_product(order, str(item["id"]), new_id())
         base: JsonObject = {
             "correlation_id": order.correlation_id,
+            "traceparent": order.traceparent,
             "customer_id": customer,
             "offering_id": offering_ref.get("id"),
             "product_id": product_id,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core import tracing
 from core.catalog.model import CatalogEntity
 from core.fulfillment import compensation
 from core.fulfillment.decomposition import CatalogFacts, plan, snapshot_items
@@ -75,6 +76,7 @@ def request_of(task: Task) -> TaskRequest:
         target=r.get("target"),
         characteristics=dict(r.get("characteristics") or {}),
         data={k: v for k, v in r.items() if k in ("action", "prices", "previous")},
+        traceparent=tracing.current() or r.get("traceparent"),
     )
 
 
@@ -141,6 +143,7 @@ class Orchestrator:
 
     # -- release: accepted orders become plans -----------------------------------------------
 
+    @tracing.traced("fulfillment.release")
     def release(self, limit: int) -> int:
         """Turn acknowledged orders into plans and start them (inProgress)."""
         now = format_utc(self._now())
@@ -192,6 +195,12 @@ class Orchestrator:
         self.record_many(results)
 
     def call(self, task: Task) -> tuple[Outcome, list[Attempt]]:
+        """The task's call, in the trace of the request that placed its order."""
+        parent = task.request.get("traceparent")
+        with tracing.span(f"fulfil {task.kind}", parent, task=task.id, order=task.order_id):
+            return self._call(task)
+
+    def _call(self, task: Task) -> tuple[Outcome, list[Attempt]]:
         """Ask for the status first when an earlier call may have happened; else do it."""
         port = self.systems.port(task.port)
         attempts: list[Attempt] = []

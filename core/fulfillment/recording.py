@@ -99,7 +99,8 @@ class OrderWriter:
                 if applied.old is None:
                     self._installed.append(applied.product)
                 self._events.extend(
-                    product_events(
+                    replace(event, traceparent=order.traceparent)
+                    for event in product_events(
                         applied.product,
                         applied.old,
                         str(order.document.get("href") or ""),
@@ -124,13 +125,13 @@ class OrderWriter:
         self._orders.append(order)
         self._timeline.extend(order.timeline)
         for document in order.state_changes:
-            self._emit("productOrder", "StateChange", document, stamp.at, order.correlation_id)
+            self._emit("productOrder", "StateChange", document, stamp.at, order)
         order.timeline.clear()
         order.state_changes.clear()
 
     def event(self, order: ProductOrder, change: Change, stamp: Stamp) -> None:
         document = copy.deepcopy(order.document)
-        self._emit("productOrder", change, document, stamp.at, order.correlation_id)
+        self._emit("productOrder", change, document, stamp.at, order)
 
     def finish_cancellation(self, order: ProductOrder, stamp: Stamp) -> None:
         """The open cancelProductOrder of a cancelled order is done."""
@@ -143,13 +144,7 @@ class OrderWriter:
                 request.row_version += 1
                 self.uow.cancels.update(request, stamp.at)
                 for document in request.state_changes:
-                    self._emit(
-                        "cancelProductOrder",
-                        "StateChange",
-                        document,
-                        stamp.at,
-                        order.correlation_id,
-                    )
+                    self._emit("cancelProductOrder", "StateChange", document, stamp.at, order)
 
     def flush(self, now: str) -> None:
         """Write everything stored so far."""
@@ -167,8 +162,17 @@ class OrderWriter:
         change: Change,
         document: JsonObject,
         now: str,
-        correlation_id: str | None,
+        order: ProductOrder,
     ) -> None:
+        """An event of ``order`` (or its cancellation), in the trace of its placing request."""
         self._events.append(
-            ordering_event(kind, change, document, self.ids.new_id(), now, correlation_id)
+            ordering_event(
+                kind,
+                change,
+                document,
+                self.ids.new_id(),
+                now,
+                order.correlation_id,
+                traceparent=order.traceparent,
+            )
         )

@@ -9,6 +9,7 @@ import copy
 import logging
 from typing import Any
 
+from core import tracing
 from core.catalog.patching import apply_patch, identity_sent
 from core.errors import Conflict, Forbidden, InvalidRequest, MethodNotAllowed, NotFound
 from core.inventory.events import product_events
@@ -45,6 +46,7 @@ class InventoryCorrections:
         self.clock = clock or SystemClock()
         self.ids = ids or UuidGenerator()
 
+    @tracing.traced("inventory.correct")
     def create(self, body: Any, ctx: RequestContext, reason: str | None) -> InstalledProduct:
         actor, why = self._allowed(ctx, reason)
         if not isinstance(body, dict):
@@ -62,6 +64,7 @@ class InventoryCorrections:
             uow.commit()
         return product
 
+    @tracing.traced("inventory.correct")
     def patch(
         self,
         product_id: str,
@@ -86,6 +89,7 @@ class InventoryCorrections:
             uow.commit()
         return product
 
+    @tracing.traced("inventory.correct")
     def delete(
         self, product_id: str, ctx: RequestContext, if_match: str | None, reason: str | None
     ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from core import tracing
 from core.catalog.patching import identity_sent
 from core.errors import Conflict, InvalidRequest
 from core.fulfillment import compensation
@@ -39,6 +40,7 @@ class CancellationService(UseCases[CancelRequest]):
         order = uow.orders.get(resource.order_id)
         return order.customer_id if order is not None else None
 
+    @tracing.traced("ordering.cancel")
     def cancel(
         self, body: JsonObject, ctx: RequestContext, idempotency_key: str | None = None
     ) -> tuple[CancelRequest, bool]:

@@ -107,6 +107,7 @@ class ProductOrder:
     timeline: list[TimelineEntry] = field(default_factory=list)  # new entries, not yet stored
     state_changes: list[JsonObject] = field(default_factory=list)  # order after each move
     deleted: Deletion | None = None
+    traceparent: str | None = None  # of the request that placed it, when traced
 
     @property
     def state(self) -> str:
@@ -199,6 +200,7 @@ class CancelRequest:
     row_version: int = 1
     state_changes: list[JsonObject] = field(default_factory=list)
     deleted: Deletion | None = None
+    traceparent: str | None = None  # of the request that placed it, when traced
 
     @property
     def state(self) -> str:

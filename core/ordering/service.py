@@ -6,6 +6,7 @@ import copy
 import functools
 from typing import Any
 
+from core import tracing
 from core.approval.assessment import Assessment, assess, open_case, repriced, withdraw_case
 from core.approval.store import PolicyInForce
 from core.catalog.hashes import CatalogHashes
@@ -78,6 +79,7 @@ class OrderingService(UseCases[ProductOrder]):
 
     # -- place -----------------------------------------------------------------------------
 
+    @tracing.traced("ordering.place")
     def place(
         self,
         body: JsonObject,
@@ -118,7 +120,11 @@ class OrderingService(UseCases[ProductOrder]):
         with self.db.uow() as uow:
             priced = self._capture(uow, document, items, now)
             order = ProductOrder(
-                order_id, document, priced.snapshot, correlation_id=ctx.correlation_id
+                order_id,
+                document,
+                priced.snapshot,
+                correlation_id=ctx.correlation_id,
+                traceparent=tracing.current(),
             )
             assessment = self._assess(uow, priced, document, ctx)
             if assessment is not None and assessment.needed:
@@ -183,6 +189,7 @@ class OrderingService(UseCases[ProductOrder]):
 
     # -- patch and delete ------------------------------------------------------------------
 
+    @tracing.traced("ordering.patch")
     def patch(
         self,
         order_id: str,
@@ -209,7 +216,12 @@ class OrderingService(UseCases[ProductOrder]):
                 priced = self._recapture(uow, current, document, now)
                 snapshot = priced.snapshot
             order = ProductOrder(
-                order_id, document, snapshot, current.row_version + 1, current.correlation_id
+                order_id,
+                document,
+                snapshot,
+                current.row_version + 1,
+                current.correlation_id,
+                traceparent=current.traceparent,
             )
             assessment = self._assess(uow, priced, document, ctx) if priced is not None else None
             target = (
@@ -227,6 +239,7 @@ class OrderingService(UseCases[ProductOrder]):
             uow.commit()
         return order
 
+    @tracing.traced("ordering.delete")
     def delete(self, order_id: str, ctx: RequestContext, if_match: str | None = None) -> None:
         """Delete a final or never-started order: to the TMF API it is gone (404, left out of
         lists), but it is archived with who and when, never erased; its timeline, snapshot,

@@ -181,6 +181,7 @@ def ordering_event(
     now: str,
     correlation_id: str | None,
     actor: str | None = None,
+    traceparent: str | None = None,
 ) -> DomainEvent:
     """The TMF622 event of a change to an order or a cancellation request."""
     return resource_event(
@@ -192,6 +193,7 @@ def ordering_event(
         correlation_id=correlation_id,
         domain=DOMAIN,
         actor=actor,
+        traceparent=traceparent,
     )
 
 

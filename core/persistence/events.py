@@ -188,14 +188,18 @@ class DeliveryRepository:
             events = {
                 row.seq: row
                 for row in self._db.execute(
-                    sa.select(outbox.c.seq, outbox.c.payload, outbox.c.correlation_id).where(
-                        outbox.c.seq.in_({d.outbox_seq for d in found})
-                    )
+                    sa.select(
+                        outbox.c.seq,
+                        outbox.c.payload,
+                        outbox.c.correlation_id,
+                        outbox.c.traceparent,
+                    ).where(outbox.c.seq.in_({d.outbox_seq for d in found}))
                 )
             }
             for delivery in found:
                 event = events[delivery.outbox_seq]
                 delivery.payload, delivery.correlation_id = event.payload, event.correlation_id
+                delivery.traceparent = event.traceparent
         return found
 
     def lease(self, seqs: list[int], until: str) -> None:

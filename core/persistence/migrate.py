@@ -40,6 +40,14 @@ def head_revision() -> str | None:
     return head
 
 
+def revisions() -> list[str]:
+    """Every revision this code ships, oldest first."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    walked = ScriptDirectory.from_config(config).walk_revisions()
+    return [script.revision for script in reversed(list(walked))]
+
+
 def current_revision(connection: sa.Connection) -> str | None:
     """The revision the database is at (None: never migrated); one query, cheap enough for a
     readiness probe. A lost connection raises."""

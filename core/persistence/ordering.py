@@ -29,6 +29,7 @@ _ORDER_COLUMNS = (
     _O.c.correlation_id,
     _O.c.deleted_at,
     _O.c.deleted_by,
+    _O.c.traceparent,
 )
 _ORDER_WITHOUT_SNAPSHOT = tuple(c for c in _ORDER_COLUMNS if c.name != "snapshot")
 _GET_ORDER = sa.select(*_ORDER_COLUMNS).where(_O.c.order_id == sa.bindparam("order_id"))
@@ -56,6 +57,7 @@ def _order(row: Any, with_snapshot: bool = True) -> ProductOrder:
         row.row_version,
         row.correlation_id,
         deleted=deletion_of(row),
+        traceparent=row.traceparent,
     )
 
 
@@ -71,6 +73,7 @@ def _order_values(order: ProductOrder, now: str) -> dict[str, Any]:
         "correlation_id": order.correlation_id,
         "document": order.document,
         "snapshot": order.snapshot,
+        "traceparent": order.traceparent,
     }
 
 

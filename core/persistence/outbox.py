@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core import tracing
 from core.events.model import DomainEvent
 from core.persistence.tables import outbox
 
@@ -27,6 +28,7 @@ def _event(row: Any) -> DomainEvent:
         payload=row.payload,
         seq=row.seq,
         actor=row.actor,
+        traceparent=row.traceparent,
     )
 
 
@@ -43,6 +45,7 @@ class OutboxRepository:
         """Insert events in the order given (their sequence numbers follow it)."""
         if not events:
             return
+        here = tracing.current()
         self._db.execute(
             sa.insert(outbox),
             [
@@ -55,6 +58,7 @@ class OutboxRepository:
                     "correlation_id": event.correlation_id,
                     "actor": event.actor,
                     "payload": event.payload,
+                    "traceparent": event.traceparent or here,
                 }
                 for event in events
             ],

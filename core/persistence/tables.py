@@ -90,6 +90,7 @@ outbox = sa.Table(
     sa.Column("sent_at", sa.String(24)),
     # When the event was published to the broker (NATS), if one is configured.
     sa.Column("published_at", sa.String(24)),
+    sa.Column("traceparent", sa.String(55)),  # of the span that raised it (W3C trace context)
     sa.Index("ix_outbox_resource", "resource_kind", "resource_id", "seq"),
     sa.Index(
         "ix_outbox_unsent",
@@ -139,6 +140,7 @@ product_order = sa.Table(
     # Deleted through the API: archived, never erased (NULL: not deleted).
     sa.Column("deleted_at", sa.String(24)),
     sa.Column("deleted_by", sa.String(255)),
+    sa.Column("traceparent", sa.String(55)),  # of the request that placed it
     sa.UniqueConstraint("customer_key", "external_id", name="uq_product_order_external_id"),
     sa.Index("ix_product_order_state", "state", "seq"),
     sa.Index("ix_product_order_customer", "customer_key", "seq"),

@@ -37,6 +37,13 @@ def test_migrations_round_trip_on_postgresql_with_the_natural_key() -> None:
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     db = Database(str(PG_URL), connect_args={"options": f"-csearch_path={schema}"})
     try:
+        # An operator upgrades from any earlier version: each revision, one by one, from the
+        # first, is where the next one starts.
+        for revision in migrate.revisions():
+            migrate.upgrade(db, revision)
+            with db.engine.connect() as connection:
+                assert migrate.current_revision(connection) == revision
+        assert migrate.revisions()[-1] == migrate.head_revision()
         round_trip(db)
         key = sa.inspect(db.engine).get_pk_constraint("catalog_entity")["constrained_columns"]
         assert key == ["kind", "entity_id", "version"]

@@ -163,9 +163,11 @@ def test_tmf641_sends_the_key_the_correlation_id_and_the_credentials(
     fake_tmf641: ProvisioningSystem,
 ) -> None:
     port = Tmf641Provisioning(fake_tmf641.url, timeout=2, authorization="Bearer s3cret")
-    port.activate(ask("k7"))
+    trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    port.activate(dataclasses.replace(ask("k7"), traceparent=trace))
     (headers,) = fake_tmf641.headers
     assert headers["Authorization"] == "Bearer s3cret"
+    assert headers["traceparent"] == trace  # the system's spans can join the order's trace
     assert headers["Idempotency-Key"] == "k7" and headers["X-Correlation-ID"] == "corr-1"
     order = fake_tmf641.orders["k7"]
     (item,) = order["serviceOrderItem"]
