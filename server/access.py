@@ -118,6 +118,7 @@ class AccessLog:
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
+    """The first value of header ``name`` (lower case), if the request has it."""
     for key, value in scope["headers"]:
         if key == name:
             found: str = value.decode("latin-1")
@@ -137,10 +138,7 @@ def _name(span: Any, scope: Scope, operation: Operation, status: int) -> None:
 
 def _correlation_id(scope: Scope) -> str:
     """The caller's X-Correlation-ID if it is safe in logs and headers, else a new one."""
-    for name, value in scope["headers"]:
-        if name == b"x-correlation-id":
-            given: str = value.decode("latin-1")
-            if CORRELATION_ID.fullmatch(given):
-                return given
-            break
+    given = _header(scope, b"x-correlation-id")
+    if given is not None and CORRELATION_ID.fullmatch(given):
+        return given
     return str(uuid.uuid4())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from prometheus_client import (
@@ -121,7 +121,7 @@ def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
 
 
 def _by(
-    name: str, documentation: str, label: str, values: dict[str, int], every: Any
+    name: str, documentation: str, label: str, values: dict[str, int], every: Iterable[str]
 ) -> GaugeMetricFamily:
     """One sample per known value of ``label`` (0 where none), so an alert sees each series."""
     family = GaugeMetricFamily(name, documentation, labels=[label])
