@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from core.events.relay import BrokerRelay
@@ -33,6 +34,12 @@ class Readiness:
     head: str | None = field(default_factory=migrate.head_revision)
     _answer: tuple[float, dict[str, Any]] | None = None
     _running: asyncio.Future[dict[str, Any]] | None = None
+    # A database that hangs keeps its check's thread: no second one is started meanwhile, so
+    # probes cannot use up the threads requests run in.
+    _database_busy: threading.Event = field(default_factory=threading.Event)
+    _thread: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="tmf-ready")
+    )
 
     async def checks(self) -> dict[str, Any]:
         """The last answer if it is fresh, else one check shared by every probe waiting for it."""
@@ -52,12 +59,17 @@ class Readiness:
 
     async def _check(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
-        try:
-            checks["database"] = await asyncio.wait_for(
-                run_in_threadpool(self._database), TIMEOUT_SECONDS
-            )
-        except TimeoutError:
-            checks["database"] = {"status": "down", "reason": f"no answer in {TIMEOUT_SECONDS} s"}
+        if self._database_busy.is_set():
+            checks["database"] = {"status": "down", "reason": "the last check has not returned"}
+        else:
+            self._database_busy.set()
+            try:
+                # Its own thread, not the request pool's: waiting past the timeout abandons it.
+                asked = asyncio.get_running_loop().run_in_executor(self._thread, self._database)
+                checks["database"] = await asyncio.wait_for(asked, TIMEOUT_SECONDS)
+            except TimeoutError:
+                reason = f"no answer in {TIMEOUT_SECONDS} s"
+                checks["database"] = {"status": "down", "reason": reason}
         if self.relay is not None:
             checks["broker"] = (
                 {"status": "down", "reason": "events wait in the outbox"}
@@ -75,6 +87,8 @@ class Readiness:
                 current = migrate.current_revision(connection)
         except Exception as error:  # any failure to reach it means not ready, and why
             return {"status": "down", "reason": type(error).__name__}
+        finally:
+            self._database_busy.clear()
         if current != self.head:
             return {
                 "status": "down",

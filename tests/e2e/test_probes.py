@@ -100,6 +100,29 @@ def test_probe_loop_follows_postgresql_going_away_and_back(
                 assert down["checks"]["database"]["status"] == "down"
                 proxy.start()
                 assert wait_for(ready_is(200))
+                # A database that accepts and never answers: the probe still answers in time,
+                # and does not start a second check while the first one waits.
+                proxy.stop()
+                proxy.hang = True
+                proxy.start()
+
+                def silent() -> bool:  # the pool's old connections fail first, then it waits
+                    nonlocal slowest
+                    started = time.monotonic()
+                    answer = client.get("/ready")
+                    slowest = max(slowest, time.monotonic() - started)
+                    reason = answer.json()["checks"]["database"].get("reason", "")
+                    return answer.status_code == 503 and "no answer in" in reason
+
+                assert wait_for(silent)
+                time.sleep(1.1)  # past the cached answer
+                again = client.get("/ready").json()["checks"]["database"]
+                assert again["reason"] == "the last check has not returned"
+                assert client.get("/health").status_code == 200
+                proxy.stop()
+                proxy.hang = False
+                proxy.start()
+                assert wait_for(ready_is(200))
         finally:
             proxy.stop()
             db.dispose()

@@ -19,6 +19,7 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
+        self.hang = False  # accept connections and never answer (a host that went silent)
 
     def start(self) -> TcpProxy:
         listener = socket.socket()
@@ -44,6 +45,10 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
+            if self.hang:
+                with self._lock:
+                    self._sockets.append(client)
+                continue
             upstream = socket.create_connection(self.target)
             with self._lock:
                 self._sockets += [client, upstream]
