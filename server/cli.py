@@ -187,6 +187,10 @@ def worker(
     threads: int = typer.Option(
         0, min=0, help="Loops in this process (default TMF_WORKER_THREADS); they overlap waits."
     ),
+    metrics_port: int = typer.Option(
+        0, min=0, max=65535, help="Serve Prometheus /metrics on this port (0: not served)."
+    ),
+    metrics_host: str = typer.Option("127.0.0.1", help="Address the metrics listen on."),
 ) -> None:
     """Run the worker: fulfil accepted orders and deliver events to hub subscribers.
 
@@ -202,6 +206,11 @@ def worker(
     orchestrator = container.orchestrator
     dispatcher = container.dispatcher
     log.info("worker %s started", orchestrator.worker)
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, metrics_host, registry=container.metrics.scraped())
+        log.info("metrics: http://%s:%d/metrics", metrics_host, metrics_port)
     if once:
         orchestrator.run_until_idle()
         dispatcher.run_until_idle()

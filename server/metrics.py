@@ -170,6 +170,7 @@ class Metrics:
             registry=registry,
         )
         self.backlogs = Backlogs(db, stuck_after_seconds, broker)
+        self._scraped: CollectorRegistry | None = None
         self.process: dict[str, Gauge] = {}
         if self.shared:
             # Each process's own figures, labelled by pid (the default collector would report
@@ -209,13 +210,20 @@ class Metrics:
 
     def exposition(self) -> bytes:
         """Every process's counts (summed, or per pid for process figures) and the backlogs."""
+        if self.shared:
+            self._refresh_process()
+        return generate_latest(self.scraped())
+
+    def scraped(self) -> CollectorRegistry:
+        """What a scrape reads: this process's registry, or every process's files and the
+        backlogs when the counts are shared."""
         if not self.shared:
-            return generate_latest(self.registry)
-        self._refresh_process()
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=self.shared)  # type: ignore[no-untyped-call]
-        registry.register(self.backlogs)
-        return generate_latest(registry)
+            return self.registry
+        if self._scraped is None:
+            self._scraped = CollectorRegistry()
+            multiprocess.MultiProcessCollector(self._scraped, path=self.shared)  # type: ignore[no-untyped-call]
+            self._scraped.register(self.backlogs)
+        return self._scraped
 
     def refresh(self) -> bool:
         """Write this process's figures where the scrape reads them (a loop calls it)."""

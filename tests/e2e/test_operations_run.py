@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import pathlib
 import time
 from typing import Any
@@ -140,3 +142,44 @@ def test_metrics_under_two_workers_report_the_sum_of_both(tmp_path: pathlib.Path
             memory = _samples(text, "tmf_process_resident_memory_bytes")
             assert {dict(labels)["pid"] for labels in memory} == {str(p) for p in pids}
             assert _samples(text, "tmf_backlogs_up") == {frozenset(): 1.0}
+
+
+def test_a_separate_worker_serves_its_own_metrics(tmp_path: pathlib.Path) -> None:
+    """``tmf-adapter worker --metrics-port``: the calls it makes are counted where Prometheus
+    can scrape them (a server process never sees them)."""
+    import subprocess
+
+    from tests.fakes.server import BIN, free_port
+
+    port = free_port()
+    order = {
+        "relatedParty": [{"id": "cust-carol", "role": "customer", "@referredType": "Individual"}],
+        "productOrderItem": [
+            {"id": "1", "action": "add", "productOffering": {"id": "po-mobile-s"}}
+        ],
+    }
+    with serving("sqlite", tmp_path, {}, "--no-worker") as root:
+        placed = httpx.post(f"{root}{ORDERING}/productOrder", json=order, timeout=30)
+        assert placed.status_code == 201
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/tmf.db"}
+        worker = subprocess.Popen(
+            [str(BIN / "tmf-adapter"), "worker", "--metrics-port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline, settled = time.monotonic() + 60, {}
+            while not settled:
+                assert time.monotonic() < deadline and worker.poll() is None
+                time.sleep(0.3)
+                with contextlib.suppress(OSError, httpx.HTTPError):
+                    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+                    settled = _samples(text, "tmf_tasks_settled_total")
+            done = {dict(k)["port"]: v for k, v in settled.items() if dict(k)["status"] == "done"}
+            assert done.get("crm", 0) >= 1
+            assert "tmf_task_call_seconds_count" in text and "tmf_orders" in text
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
