@@ -32,7 +32,7 @@ from core.persistence.tables import metadata
 from core.requests import RequestContext
 from core.timeutil import format_utc
 from server import cli
-from server.app import Container, build_container
+from server.container import Container, build_container
 from server.settings import Settings
 
 API = "http://127.0.0.1/tmf-api/productOrderingManagement/v4"

@@ -26,7 +26,7 @@ from load import ensure_database, median, serve, stop, wait_until_up, wrk
 from core.persistence import migrate
 from core.persistence.tables import installed_product, metadata
 from server import cli
-from server.app import build_container
+from server.container import build_container
 from server.settings import Settings
 
 API = "/tmf-api/productOrderingManagement/v4"

@@ -22,8 +22,8 @@ from core.persistence import migrate as migrations
 from core.query import Query
 from core.requests import RequestContext
 from server import authcli, eventscli, logs, repaircli, tracing
-from server.app import Container, build_container, event_loops
 from server.background import BackgroundLoop
+from server.container import Container, build_container, event_loops
 from server.metrics import MULTIPROCESS
 from server.settings import Settings
 from tmf620 import BASE_PATH

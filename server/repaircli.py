@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from server.app import Container
+    from server.container import Container
 
 
 def register(cli: typer.Typer) -> None:

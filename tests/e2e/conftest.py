@@ -10,7 +10,8 @@ from starlette.testclient import TestClient
 
 from core.catalog.service import CatalogService
 from core.persistence.database import Database
-from server.app import build_container, create_app
+from server.app import create_app
+from server.container import build_container
 from server.settings import Settings
 from tests.fakes.receiver import Receiver
 

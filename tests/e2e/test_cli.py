@@ -12,8 +12,8 @@ from core.catalog import seeding
 from core.inventory import seeding as inventory_seeding
 from core.persistence import migrate
 from core.requests import RequestContext
-from server.app import build_container
 from server.cli import cli
+from server.container import build_container
 from server.settings import Settings
 from tests.orders import add, order
 

@@ -164,7 +164,7 @@ def test_the_command_prunes_and_refuses_a_bad_age(
 def test_the_worker_prunes_when_an_age_is_set(shop_db: Database) -> None:
     from pydantic import ValidationError
 
-    from server.app import build_container, event_loops
+    from server.container import build_container, event_loops
     from server.settings import Settings
 
     with pytest.raises(ValidationError, match="at least an hour"):
