@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from adapters.http.answers import AnswerContract
+from core import tracing
 from core.ports import Outcome, OutcomeStatus, TaskRequest
 from tmfclient.oauth import ClientCredentials, ClientCredentialsAuth
 
@@ -77,8 +78,12 @@ class Tmf641Provisioning:
         return self._order("resume", request)
 
     def status(self, idempotency_key: str) -> Outcome:
+        trace = tracing.current()
+        headers = {"traceparent": trace} if trace else {}
         try:
-            response = self.client.get("/serviceOrder", params={"externalId": idempotency_key})
+            response = self.client.get(
+                "/serviceOrder", params={"externalId": idempotency_key}, headers=headers
+            )
         except httpx.HTTPError as error:
             return Outcome(OutcomeStatus.RETRYABLE, f"status query failed: {error!r}")
         if response.status_code != 200:

@@ -12,6 +12,8 @@ from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
 from core.persistence.uow import UnitOfWork
 
+CONNECT_TIMEOUT_SECONDS = 5  # PostgreSQL; a URL's own ``connect_timeout`` wins
+
 
 def make_engine(url: str, **options: Any) -> sa.Engine:
     """An engine for SQLite (WAL, foreign keys, explicit BEGIN) or PostgreSQL (psycopg 3)."""
@@ -25,6 +27,10 @@ def make_engine(url: str, **options: Any) -> sa.Engine:
         )
         _configure_sqlite(engine)
         return engine
+    if "connect_timeout" not in url:  # a silent host must not hold a thread for minutes
+        connect_args = dict(options.pop("connect_args", {}))
+        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+        options["connect_args"] = connect_args
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 20)
     # No pre-ping: it costs a round trip per request; stale connections are recycled instead.

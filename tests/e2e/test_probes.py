@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from core.persistence import migrate
-from core.persistence.database import Database
+from core.persistence.database import CONNECT_TIMEOUT_SECONDS, Database
 from tests.conftest import PG_URL, private_database
 from tests.e2e.conftest import make_client
 from tests.fakes.tcp_proxy import TcpProxy
@@ -127,3 +127,24 @@ def test_probe_loop_follows_postgresql_going_away_and_back(
             proxy.stop()
             db.dispose()
         assert slowest < 3.5
+
+
+@pytest.mark.skipif(not PG_URL, reason="TMF_TEST_DATABASE_URL is not set")
+def test_a_silent_database_is_given_up_after_the_connect_timeout() -> None:
+    """A host that accepts and never answers holds a connecting thread for
+    ``CONNECT_TIMEOUT_SECONDS``, not for as long as TCP would wait."""
+    assert PG_URL
+    address = urlsplit(PG_URL)
+    proxy = TcpProxy((address.hostname or "127.0.0.1", address.port or 5432))
+    proxy.hang = True
+    proxy.start()
+    db = Database(PG_URL.replace(address.netloc, f"{address.username}@127.0.0.1:{proxy.port}"))
+    started = time.monotonic()
+    try:
+        with pytest.raises(sa.exc.OperationalError), db.engine.connect():
+            pass
+    finally:
+        proxy.stop()
+        db.dispose()
+    waited = time.monotonic() - started
+    assert CONNECT_TIMEOUT_SECONDS - 1 < waited < CONNECT_TIMEOUT_SECONDS + 3

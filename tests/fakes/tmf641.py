@@ -19,7 +19,8 @@ class ProvisioningSystem:
         self.orders: dict[str, dict[str, Any]] = {}
         self.created: Counter[str] = Counter()  # side effects per externalId
         self.polls_left: Counter[str] = Counter()
-        self.headers: list[dict[str, str]] = []
+        self.headers: list[dict[str, str]] = []  # of each POST
+        self.queries: list[dict[str, str]] = []  # the headers of each status query (GET)
         self.delay = 0.0  # seconds before each answer to a POST
         self.refuse: list[int] = []  # status codes to answer next, doing nothing (e.g. 503)
         self.lose_answers = 0  # next N POSTs are carried out but the connection drops
@@ -106,6 +107,7 @@ def _handler(system: ProvisioningSystem) -> type[BaseHTTPRequestHandler]:
             self._send(201, order)
 
         def do_GET(self) -> None:
+            system.queries.append(dict(self.headers))
             query = parse_qs(urlparse(self.path).query)
             if system.garble:
                 system.garble -= 1

@@ -19,6 +19,8 @@ from core.requests import RequestContext
 from tests.fakes.tmf641 import ProvisioningSystem
 from tests.orders import add, order
 
+TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
 
 class Knobs(Protocol):
     """A provisioning system with its adapter, and the flaws a test can switch on."""
@@ -163,11 +165,10 @@ def test_tmf641_sends_the_key_the_correlation_id_and_the_credentials(
     fake_tmf641: ProvisioningSystem,
 ) -> None:
     port = Tmf641Provisioning(fake_tmf641.url, timeout=2, authorization="Bearer s3cret")
-    trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-    port.activate(dataclasses.replace(ask("k7"), traceparent=trace))
+    port.activate(dataclasses.replace(ask("k7"), traceparent=TRACE))
     (headers,) = fake_tmf641.headers
     assert headers["Authorization"] == "Bearer s3cret"
-    assert headers["traceparent"] == trace  # the system's spans can join the order's trace
+    assert headers["traceparent"] == TRACE  # the system's spans can join the order's trace
     assert headers["Idempotency-Key"] == "k7" and headers["X-Correlation-ID"] == "corr-1"
     order = fake_tmf641.orders["k7"]
     (item,) = order["serviceOrderItem"]
@@ -176,6 +177,27 @@ def test_tmf641_sends_the_key_the_correlation_id_and_the_credentials(
     )
     assert item["service"]["serviceCharacteristic"] == [{"name": "downloadMbps", "value": 300}]
     assert order["relatedParty"][0]["id"] == "cust-carol"
+
+
+def test_tmf641_status_queries_carry_the_trace_they_are_asked_in(
+    fake_tmf641: ProvisioningSystem,
+) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from core import tracing
+    from server import tracing as otel
+
+    port = Tmf641Provisioning(fake_tmf641.url, timeout=2)
+    otel.setup(TracerProvider())
+    try:
+        with tracing.span("fulfil provisioning.activate", TRACE):
+            port.status("k15")
+    finally:
+        tracing.use(None)
+    port.status("k16")  # outside a trace: no header
+    traced, untraced = fake_tmf641.queries
+    assert traced["traceparent"].split("-")[1] == TRACE.split("-")[1]
+    assert "traceparent" not in untraced
 
 
 def test_tmf641_slow_answers_are_unknown_and_work_in_progress_is_reconciled(
