@@ -200,7 +200,6 @@ class CancelRequest:
     row_version: int = 1
     state_changes: list[JsonObject] = field(default_factory=list)
     deleted: Deletion | None = None
-    traceparent: str | None = None  # of the request that placed it, when traced
 
     @property
     def state(self) -> str:

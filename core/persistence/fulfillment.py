@@ -222,10 +222,6 @@ class TaskRepository:
         ).scalar_one()
         return [_task(r) for r in rows], int(total)
 
-    def count_by_status(self) -> dict[str, int]:
-        rows = self._db.execute(sa.select(_T.c.status, sa.func.count()).group_by(_T.c.status))
-        return {status: int(n) for status, n in rows}
-
 
 class AttemptRepository:
     """Every call made to a system: the evidence behind each task's outcome."""

@@ -239,19 +239,6 @@ class OrderRepository:
         )
         return {state: int(n) for state, n in rows}
 
-    def count_unchanged(self, order_states: frozenset[str], before: str) -> int:
-        """Orders in one of ``order_states`` that have not changed since ``before``."""
-        found = self._db.execute(
-            sa.select(sa.func.count())
-            .select_from(_O)
-            .where(
-                _O.c.state.in_(sorted(order_states)),
-                _O.c.last_update < before,
-                _O.c.deleted_at.is_(None),
-            )
-        ).scalar_one()
-        return int(found)
-
 
 class TimelineRepository:
     """Every state transition of orders and items, in the order they happened."""
