@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from core.fulfillment.model import UNFINISHED
 from core.ordering.states import ORDER_FINAL, ORDER_TRANSITIONS
 from core.persistence.database import Database
-from core.persistence.gauges import Backlog
 from core.ports import Clock, SystemClock
 from core.timeutil import format_utc, parse_datetime
 
@@ -62,18 +61,18 @@ def read(
         stuck={state: late for state, (_, late) in orders.items() if state in MOVING},
         tasks={status: n for status, (n, _) in tasks.items()},
         repair_queue=held[0],
-        repair_oldest_seconds=_age(held, now),
+        repair_oldest_seconds=_age(held[1], now),
         outbox_unsent=unsent[0],
-        outbox_unsent_seconds=_age(unsent, now),
+        outbox_unsent_seconds=_age(unsent[1], now),
         outbox_unpublished=unpublished[0] if unpublished else None,
-        outbox_unpublished_seconds=_age(unpublished, now) if unpublished else None,
+        outbox_unpublished_seconds=_age(unpublished[1], now) if unpublished else None,
         deliveries={status: n for status, (n, _) in owed.items()},
-        deliveries_oldest_seconds=_age((0, oldest_owed), now),
+        deliveries_oldest_seconds=_age(oldest_owed, now),
         approvals_open=approvals[0],
         approvals_overdue=approvals[1],
     )
 
 
-def _age(backlog: Backlog, now: datetime) -> float:
-    oldest = backlog[1]
+def _age(oldest: str | None, now: datetime) -> float:
+    """Seconds since ``oldest`` (0 when there is nothing)."""
     return max(0.0, (now - parse_datetime(oldest)).total_seconds()) if oldest else 0.0

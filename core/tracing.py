@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 
@@ -40,14 +40,15 @@ def use(tracer: Tracer | None) -> None:
     _tracer = tracer or _Nothing()
 
 
-@contextlib.contextmanager
-def span(name: str, parent: str | None = None, **attributes: Any) -> Iterator[None]:
+def span(
+    name: str, parent: str | None = None, **attributes: Any
+) -> contextlib.AbstractContextManager[None]:
     """A span, child of ``parent`` (a traceparent) when given, else of the current span."""
-    with _tracer.span(name, parent, attributes):
-        yield
+    return _tracer.span(name, parent, attributes)
 
 
 def installed() -> Tracer:
+    """The tracer in use (the server's HTTP spans need more than the port offers)."""
     return _tracer
 
 

@@ -48,7 +48,7 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        correlation_id = _correlation_id(scope)
+        correlation_id = correlation_id_of(scope)
         scope["tmf.correlation_id"] = correlation_id
         # Connexion's router writes the operation into a copy of the scope; the copy shares
         # this dictionary, so what it writes is seen here.
@@ -136,7 +136,7 @@ def _name(span: Any, scope: Scope, operation: Operation, status: int) -> None:
     span.set_attribute("tmf.correlation_id", scope["tmf.correlation_id"])
 
 
-def _correlation_id(scope: Scope) -> str:
+def correlation_id_of(scope: Scope) -> str:
     """The caller's X-Correlation-ID if it is safe in logs and headers, else a new one."""
     given = _header(scope, b"x-correlation-id")
     if given is not None and CORRELATION_ID.fullmatch(given):

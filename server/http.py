@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -13,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from core.requests import RequestContext
+from server.access import correlation_id_of
 from server.auth.gate import PRINCIPAL
 from server.auth.tokens import Principal
 
@@ -41,8 +41,8 @@ def empty_response(status: int = 204) -> Response:
 def correlation_id() -> str:
     """The caller's X-Correlation-ID, or one generated once for this request."""
     scope = request.scope
-    if "tmf.correlation_id" not in scope:
-        scope["tmf.correlation_id"] = request.headers.get("x-correlation-id") or str(uuid.uuid4())
+    if "tmf.correlation_id" not in scope:  # the access log fixes it first; this is its rule
+        scope["tmf.correlation_id"] = correlation_id_of(scope)
     return str(scope["tmf.correlation_id"])
 
 

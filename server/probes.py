@@ -31,7 +31,7 @@ class Readiness:
     relay: BrokerRelay | None = None
     loops: Callable[[], Sequence[BackgroundLoop]] = lambda: ()
     clock: Callable[[], float] = time.monotonic
-    head: str | None = field(default_factory=migrate.head_revision)
+    head: str = field(default_factory=migrate.head_revision)
     _answer: tuple[float, dict[str, Any]] | None = None
     _running: asyncio.Future[dict[str, Any]] | None = None
     # A database that hangs keeps its check's thread: no second one is started meanwhile, so

@@ -31,19 +31,20 @@ class OtelTracer:
 
     @contextlib.contextmanager
     def span(self, name: str, parent: str | None, attributes: dict[str, Any]) -> Iterator[None]:
-        context = self.propagator.extract({"traceparent": parent}) if parent else None
-        given = {k: v for k, v in attributes.items() if v is not None}
-        with self.tracer.start_as_current_span(name, context=context, attributes=given):
+        with self.started(name, parent, attributes):
             yield
 
     @contextlib.contextmanager
-    def server_span(self, name: str, traceparent: str | None, **attributes: Any) -> Iterator[Any]:
-        """A request's span (kind SERVER), child of the caller's ``traceparent`` if any."""
+    def started(
+        self, name: str, parent: str | None, attributes: dict[str, Any], kind: Any = None
+    ) -> Iterator[Any]:
+        """A current span, child of ``parent`` (a traceparent) if any; it is yielded."""
         from opentelemetry.trace import SpanKind
 
-        context = self.propagator.extract({"traceparent": traceparent}) if traceparent else None
+        context = self.propagator.extract({"traceparent": parent}) if parent else None
+        given = {k: v for k, v in attributes.items() if v is not None}
         with self.tracer.start_as_current_span(
-            name, context=context, kind=SpanKind.SERVER, attributes=attributes
+            name, context=context, kind=kind or SpanKind.INTERNAL, attributes=given
         ) as found:
             yield found
 
@@ -57,7 +58,10 @@ def request_span(method: str, traceparent: str | None) -> contextlib.AbstractCon
     """The span of one HTTP request when tracing is on (it yields the span), else nothing."""
     tracer = tracing.installed()
     if isinstance(tracer, OtelTracer):
-        return tracer.server_span(method, traceparent, **{"http.request.method": method})
+        from opentelemetry.trace import SpanKind
+
+        attributes = {"http.request.method": method}
+        return tracer.started(method, traceparent, attributes, SpanKind.SERVER)
     return contextlib.nullcontext(None)
 
 

@@ -14,10 +14,15 @@ from core.persistence.database import Database
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
-    """Apply every migration up to ``revision`` in one transaction."""
+def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(db: Database, revision: str = "head") -> None:
+    """Apply every migration up to ``revision`` in one transaction."""
+    config = _config()
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
@@ -25,27 +30,21 @@ def upgrade(db: Database, revision: str = "head") -> None:
 
 def downgrade(db: Database, revision: str) -> None:
     """Undo migrations down to ``revision`` (``base`` removes every table)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config = _config()
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 
 
-def head_revision() -> str | None:
-    """The newest revision this code ships."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    head: str | None = ScriptDirectory.from_config(config).get_current_head()
-    return head
-
-
 def revisions() -> list[str]:
     """Every revision this code ships, oldest first."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    walked = ScriptDirectory.from_config(config).walk_revisions()
+    walked = ScriptDirectory.from_config(_config()).walk_revisions()
     return [script.revision for script in reversed(list(walked))]
+
+
+def head_revision() -> str:
+    """The newest revision this code ships."""
+    return revisions()[-1]
 
 
 def current_revision(connection: sa.Connection) -> str | None:
