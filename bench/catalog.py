@@ -3,9 +3,11 @@
     python bench/catalog.py [--offerings 100000] [--duration 15] [--workers 2]
 
 Prints req/s, p50 and p99 for GET by id and for the filtered list
-``lifecycleStatus=Active&productOfferingPrice.priceType=recurring&limit=20``.
-Needs PostgreSQL (``--database-url``; the database is created if missing) and ``wrk``
-(``apt-get install wrk``).
+``lifecycleStatus=Active&productOfferingPrice.priceType=recurring&limit=20``, each next to a
+baseline measured in the same invocation without our code: pgbench running the statement the
+server runs for it (the list's page with the catalog generation, the read by id) straight
+against the same database with as many clients. Needs PostgreSQL (``--database-url``; the
+database is created if missing), ``pgbench`` and ``wrk`` (``apt-get install wrk``).
 """
 
 from __future__ import annotations
@@ -15,14 +17,21 @@ import random
 import shutil
 import tempfile
 import time
+import urllib.parse
+from collections.abc import Callable
 
 import sqlalchemy as sa
-from load import ensure_database, median, serve, stop, wait_until_up, wrk
+from load import ensure_database, median, pgbench, serve, stop, wait_until_up, wrk
+from sqlalchemy.dialects import postgresql
 
+import openapi
 from core.catalog.model import CatalogEntity
 from core.persistence import migrate
 from core.persistence.database import Database
+from core.persistence.repositories import CatalogRepository
 from core.persistence.tables import catalog_entity, job, outbox
+from core.query.parser import parse_query
+from core.schema import ResourceSchemas
 
 API = "/tmf-api/productCatalogManagement/v4"
 LIST_QUERY = "lifecycleStatus=Active&productOfferingPrice.priceType=recurring&limit=20"
@@ -119,6 +128,22 @@ def load(db: Database, offerings: int, seed: int = 7) -> list[str]:
     return ids
 
 
+def baseline_scripts(offerings: int) -> dict[str, str]:
+    """pgbench scripts: the list's statement as the server builds it, and the read by id."""
+    schemas = ResourceSchemas(openapi.load("tmf620")["components"]["schemas"])
+    query = parse_query(urllib.parse.parse_qsl(LIST_QUERY), schemas, "ProductOffering")
+    page = CatalogRepository(None, "postgresql").page_statement("productOffering", query)  # type: ignore[arg-type]
+    sql = page.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    by_id = (
+        "SELECT kind, entity_id, version, row_version, is_current, document FROM catalog_entity"
+        " WHERE kind = 'productOffering' AND entity_id = 'po-' || :n AND is_current;"
+    )
+    return {
+        "list": " ".join(str(sql).split()) + ";\n",
+        "id": f"\\set n random(0, {offerings - 1})\n{by_id}\n",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -136,8 +161,9 @@ def main() -> None:
     )
     parser.add_argument("--skip-load", action="store_true", help="reuse the data of the last run")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is needed for the load (apt-get install wrk)")
+    for tool in ("wrk", "pgbench"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is needed for the load (apt-get install {tool})")
 
     ensure_database(args.database_url)
     db = Database(args.database_url)
@@ -150,7 +176,7 @@ def main() -> None:
                 for r in connection.execute(
                     sa.text(
                         "SELECT entity_id FROM catalog_entity"
-                        " WHERE kind='productOffering' AND is_current LIMIT 5000"
+                        " WHERE kind='productOffering' AND is_current"
                     )
                 )
             ]
@@ -159,43 +185,53 @@ def main() -> None:
         print(f"loaded {args.offerings} offerings in {time.monotonic() - started:.1f}s")
     db.dispose()
 
+    scripts = baseline_scripts(len(ids))
     server = serve(args.database_url, args.port, args.workers)
-    root = f"http://127.0.0.1:{args.port}{API}"
+    origin = f"http://127.0.0.1:{args.port}"
+    root = f"{origin}{API}"
+    listed = f"{root}/productOffering?{LIST_QUERY}"
+    figures: dict[str, dict[str, float]] = {}
     try:
         wait_until_up(f"{root}/catalog?limit=1")
         sample = random.Random(1).sample(ids, min(len(ids), 2000))
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write("ids = {" + ",".join(f'"{i}"' for i in sample) + "}\n")
-            script.write(
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+            lua.write("ids = {" + ",".join(f'"{i}"' for i in sample) + "}\n")
+            lua.write(
                 'request = function()\n  return wrk.format("GET", "'
                 + API
                 + '/productOffering/" .. ids[math.random(#ids)])\nend\n'
             )
-        origin = f"http://127.0.0.1:{args.port}"
-        wrk(origin, 3, args.connections, script.name)  # warm up
-        by_id = median(
-            [wrk(origin, args.duration, args.connections, script.name) for _ in range(args.runs)]
-        )
-        wrk(f"{root}/productOffering?{LIST_QUERY}", 3, args.connections)
-        listed = median(
-            [
-                wrk(f"{root}/productOffering?{LIST_QUERY}", args.duration, args.connections)
-                for _ in range(args.runs)
-            ]
-        )
+        ours: dict[str, Callable[[int], dict[str, float]]] = {
+            "id": lambda seconds: wrk(origin, seconds, args.connections, lua.name),
+            "list": lambda seconds: wrk(listed, seconds, args.connections),
+        }
+        for name, measure in ours.items():
+            # The baseline's runs alternate with ours, so both see the machine as it is then.
+            def baseline(seconds: int, name: str = name) -> dict[str, float]:
+                return pgbench(args.database_url, scripts[name], seconds, args.connections)
+
+            baseline(3), measure(3)  # warm up
+            print(f"{name}: pgbench, then ours, {args.runs} times")
+            pairs = [(baseline(args.duration), measure(args.duration)) for _ in range(args.runs)]
+            figures[f"baseline {name}"] = median([b for b, _ in pairs])
+            figures[name] = median([o for _, o in pairs])
     finally:
         stop(server)
-    print(
-        f"offerings: {args.offerings}, server workers: {args.workers}, "
-        f"connections: {args.connections}"
-    )
-    for name, figures in (
-        ("GET /productOffering/{id}", by_id),
-        (f"GET /productOffering?{LIST_QUERY}", listed),
+    print(f"offerings: {len(ids)}, server workers: {args.workers}, connections: {args.connections}")
+    for name, label in (
+        ("id", "GET /productOffering/{id}"),
+        ("list", f"GET /productOffering?{LIST_QUERY}"),
     ):
+        mine, base = figures[name], figures[f"baseline {name}"]
+        print(label)
         print(
-            f"{name}\n  {figures['req/s']:8.0f} req/s   p50 {figures['50%']:6.2f} ms   "
-            f"p99 {figures['99%']:6.2f} ms   non-2xx {figures['non-2xx']:.0f}"
+            f"  ours     {mine['req/s']:8.0f} req/s   p50 {mine['50%']:6.2f} ms   "
+            f"p99 {mine['99%']:6.2f} ms   non-2xx {mine['non-2xx']:.0f}"
+        )
+        print(
+            f"  pgbench  {base['req/s']:8.0f} tps     p50 {base['50%']:6.2f} ms   "
+            f"p99 {base['99%']:6.2f} ms   (ours / pgbench: "
+            f"{mine['req/s'] / base['req/s']:.2f} in throughput)"
         )
 
 

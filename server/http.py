@@ -21,8 +21,14 @@ JSON = "application/json;charset=utf-8"
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """UTF-8 JSON, not ASCII-escaped, with the correlation id echoed."""
+    return encoded_response(encode_json(body), status, headers)
+
+
+def encoded_response(
+    content: bytes, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """JSON encoded already (an answer rendered before), with the correlation id echoed."""
     all_headers = {"X-Correlation-ID": correlation_id(), **(headers or {})}
-    content = encode_json(body)
     return Response(content, status_code=status, media_type=JSON, headers=all_headers)
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 
 from connexion import request
@@ -12,9 +13,23 @@ from starlette.responses import Response
 from core.catalog.kinds import KINDS
 from core.catalog.model import CatalogEntity
 from core.catalog.service import CatalogPage, CatalogService
+from core.lru import GenerationCache
 from core.query import project
 from server import http
 from tmf620 import BASE_PATH
+
+# List answers kept rendered, per process: at most this many, of at most this many bytes in all.
+RENDERED_LISTS = 1024
+RENDERED_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RenderedList:
+    """A list answer as it was sent: the encoded page, its status and its count headers."""
+
+    content: bytes
+    status: int
+    headers: dict[str, str]
 
 
 class CatalogHandlers:
@@ -23,6 +38,11 @@ class CatalogHandlers:
     def __init__(self, service: CatalogService, public_base_url: str | None) -> None:
         self.service = service
         self.public_base_url = public_base_url
+        # Sales channels ask for the same pages again and again while the catalog is unchanged:
+        # an answer rendered at the current generation is the answer, sent again as it was.
+        self.rendered: GenerationCache[RenderedList] = GenerationCache(
+            RENDERED_LISTS, RENDERED_BYTES, lambda answer: len(answer.content)
+        )
 
     def resolve(self, operation_id: str) -> Callable[..., Response] | None:
         """The handler for an operationId such as ``patchProductOffering``."""
@@ -42,16 +62,33 @@ class CatalogHandlers:
         return self._page(kind, self.service.get_all(kind, http.query_pairs()))
 
     def quick_list(self, kind: str, **_: Any) -> Response | None:
-        """The list answer if it can be had quickly (see ``http.operation_handler``)."""
+        """The list answer if it can be had quickly (see ``http.operation_handler``): rendered
+        before at the catalog's current generation (one read of the counter), or a page read
+        quickly before; None sends the request to the thread pool."""
+        generation = self.service.generation()
+        if generation is not None:
+            answer = self.rendered.get(self._list_key(kind), generation)
+            if answer is not None:
+                return http.encoded_response(answer.content, answer.status, answer.headers)
         page = self.service.quick_page(kind, http.query_pairs())
         return None if page is None else self._page(kind, page)
+
+    def _list_key(self, kind: str) -> Hashable:
+        """What a list answer depends on: the kind, the address hrefs are made from, and the
+        query as given (a query is kept only after it was parsed and answered)."""
+        base = http.base_url(self.public_base_url, BASE_PATH)
+        return (kind, base, tuple(http.query_pairs()))
 
     def _page(self, kind: str, page: CatalogPage) -> Response:
         base = http.base_url(self.public_base_url, BASE_PATH)  # once per page, not per entity
         keep = self._required(kind)
         body = [project(self._out(e, base), page.query.fields, keep) for e in page.entities]
         status, headers = http.list_headers(page.total, len(body))
-        return http.json_response(body, status, headers)
+        content = http.encode_json(body)
+        if page.generation is not None:
+            answer = RenderedList(content, status, headers)
+            self.rendered.put(self._list_key(kind), page.generation, answer)
+        return http.encoded_response(content, status, headers)
 
     def create(self, kind: str, body: Any = None, **_: Any) -> Response:
         ctx = http.context(self.public_base_url, BASE_PATH)

@@ -44,6 +44,7 @@ class CatalogPage:
     entities: list[CatalogEntity]
     total: int
     query: Query = field(default_factory=Query)
+    generation: int | None = None  # the catalog generation the page was read at
 
 
 class CatalogService:
@@ -82,7 +83,11 @@ class CatalogService:
         query = self.list_query(kind_name, params)
         with self.db.uow(write=False) as uow:
             found = uow.catalog.quick_list(KINDS[kind_name].name, query)
-        return None if found is None else CatalogPage(found[0], found[1], query)
+        return (
+            None
+            if found is None
+            else CatalogPage(found.entities, found.total, query, found.generation)
+        )
 
     def get_all(self, kind_name: str, params: Iterable[tuple[str, str]]) -> CatalogPage:
         """One page of current entities (or the asked versions) matching TMF630 parameters."""
@@ -90,11 +95,15 @@ class CatalogService:
         query = self.list_query(kind_name, params)
         with self.db.uow(write=False) as uow:
             cached = uow.catalog.cached_list(kind.name, query)
-        if cached is not None:
-            return CatalogPage(cached[0], cached[1], query)
-        with self.db.uow(write=False, snapshot=True) as uow:
-            entities, total = uow.catalog.list(kind.name, query)
-        return CatalogPage(entities, total, query)
+        if cached is None:
+            with self.db.uow(write=False, snapshot=True) as uow:
+                cached = uow.catalog.list(kind.name, query)
+        return CatalogPage(cached.entities, cached.total, query, cached.generation)
+
+    def generation(self) -> int | None:
+        """The catalog's change counter: a page read at this generation is still exact."""
+        with self.db.uow(write=False) as uow:
+            return uow.catalog.generation()
 
     # -- changes ---------------------------------------------------------------------------
 

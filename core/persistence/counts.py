@@ -7,23 +7,11 @@ generation, so a cached total is only reused while nothing in the catalog has ch
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-
-from core.lru import LRU
+from core.lru import GenerationCache
 
 
-class CountCache:
-    """A small thread-safe LRU of ``key -> (generation, total)``."""
+class CountCache(GenerationCache[int]):
+    """List totals by (kind, conditions)."""
 
     def __init__(self, size: int = 4096) -> None:
-        self._items: LRU[Hashable, tuple[int, int]] = LRU(size)
-
-    def get(self, key: Hashable, generation: int) -> int | None:
-        item = self._items.peek(key)
-        if item is None or item[0] != generation:
-            return None
-        self._items.get(key)  # used: kept longer
-        return item[1]
-
-    def put(self, key: Hashable, generation: int, total: int) -> None:
-        self._items.put(key, (generation, total))
+        super().__init__(size)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from types import TracebackType
 
 import sqlalchemy as sa
@@ -28,26 +29,11 @@ from core.persistence.retention import RetentionRepository
 
 
 class UnitOfWork:
-    """``with db.uow() as uow: ...; uow.commit()``; leaving without commit rolls back."""
+    """``with db.uow() as uow: ...; uow.commit()``; leaving without commit rolls back.
 
-    catalog: CatalogRepository
-    catalog_history: CatalogHistory
-    outbox: OutboxRepository
-    jobs: JobRepository
-    orders: OrderRepository
-    timeline: TimelineRepository
-    cancels: CancelRepository
-    idempotency: IdempotencyRepository
-    inventory: InventoryRepository
-    corrections: CorrectionRepository
-    claims: ClaimRepository
-    offering_changes: OfferingChangeRepository
-    tasks: TaskRepository
-    attempts: AttemptRepository
-    actions: ActionRepository
-    subscriptions: SubscriptionRepository
-    deliveries: DeliveryRepository
-    inbox: InboxRepository
+    Repositories are made when first used: most units of work touch one or two of them, and a
+    read on the hot path should not build twenty.
+    """
 
     def __init__(
         self,
@@ -58,6 +44,7 @@ class UnitOfWork:
         reads: CompiledReads | None = None,
     ) -> None:
         self._engine = engine
+        self._dialect = engine.dialect.name
         self._counts = counts
         self._reads = reads
         self._write = write
@@ -66,42 +53,113 @@ class UnitOfWork:
         self._transaction: sa.RootTransaction | None = None
 
     def __enter__(self) -> UnitOfWork:
-        dialect = self._engine.dialect.name
         options: dict[str, object] = {"write": self._write}
-        if dialect == "postgresql" and not self._write:
+        if self._dialect == "postgresql" and not self._write:
             # One-statement reads need no transaction (saves BEGIN and ROLLBACK round trips);
             # several reads that must agree (a count and its page) share one snapshot.
             options["isolation_level"] = "REPEATABLE READ" if self._snapshot else "AUTOCOMMIT"
         connection = self._engine.connect().execution_options(**options)
         self._connection = connection
         self._transaction = connection.begin()
-        self.catalog = CatalogRepository(connection, dialect, self._counts, self._reads)
-        self.catalog_history = CatalogHistory(connection)
-        self.outbox = OutboxRepository(connection)
-        self.jobs = JobRepository(connection, dialect)
-        self.orders = OrderRepository(connection, dialect)
-        self.timeline = TimelineRepository(connection)
-        self.cancels = CancelRepository(connection, dialect)
-        self.idempotency = IdempotencyRepository(connection)
-        self.inventory = InventoryRepository(connection, dialect)
-        self.corrections = CorrectionRepository(connection)
-        self.claims = ClaimRepository(connection)
-        self.offering_changes = OfferingChangeRepository(connection)
-        self.tasks = TaskRepository(connection)
-        self.attempts = AttemptRepository(connection)
-        self.actions = ActionRepository(connection)
-        self.subscriptions = SubscriptionRepository(connection)
-        self.deliveries = DeliveryRepository(connection)
-        self.inbox = InboxRepository(connection)
-        self.approvals = ApprovalRepository(connection)
-        self.policies = PolicyRepository(connection)
-        self.gauges = GaugeRepository(connection)
-        self.retention = RetentionRepository(connection)
         return self
+
+    @property
+    def _open(self) -> sa.Connection:
+        """The unit's connection (repositories are only used inside ``with``)."""
+        assert self._connection is not None, "use the unit of work inside `with`"
+        return self._connection
+
+    @functools.cached_property
+    def catalog(self) -> CatalogRepository:
+        return CatalogRepository(self._open, self._dialect, self._counts, self._reads)
+
+    @functools.cached_property
+    def catalog_history(self) -> CatalogHistory:
+        return CatalogHistory(self._open)
+
+    @functools.cached_property
+    def outbox(self) -> OutboxRepository:
+        return OutboxRepository(self._open)
+
+    @functools.cached_property
+    def jobs(self) -> JobRepository:
+        return JobRepository(self._open, self._dialect)
+
+    @functools.cached_property
+    def orders(self) -> OrderRepository:
+        return OrderRepository(self._open, self._dialect)
+
+    @functools.cached_property
+    def timeline(self) -> TimelineRepository:
+        return TimelineRepository(self._open)
+
+    @functools.cached_property
+    def cancels(self) -> CancelRepository:
+        return CancelRepository(self._open, self._dialect)
+
+    @functools.cached_property
+    def idempotency(self) -> IdempotencyRepository:
+        return IdempotencyRepository(self._open)
+
+    @functools.cached_property
+    def inventory(self) -> InventoryRepository:
+        return InventoryRepository(self._open, self._dialect)
+
+    @functools.cached_property
+    def corrections(self) -> CorrectionRepository:
+        return CorrectionRepository(self._open)
+
+    @functools.cached_property
+    def claims(self) -> ClaimRepository:
+        return ClaimRepository(self._open)
+
+    @functools.cached_property
+    def offering_changes(self) -> OfferingChangeRepository:
+        return OfferingChangeRepository(self._open)
+
+    @functools.cached_property
+    def tasks(self) -> TaskRepository:
+        return TaskRepository(self._open)
+
+    @functools.cached_property
+    def attempts(self) -> AttemptRepository:
+        return AttemptRepository(self._open)
+
+    @functools.cached_property
+    def actions(self) -> ActionRepository:
+        return ActionRepository(self._open)
+
+    @functools.cached_property
+    def subscriptions(self) -> SubscriptionRepository:
+        return SubscriptionRepository(self._open)
+
+    @functools.cached_property
+    def deliveries(self) -> DeliveryRepository:
+        return DeliveryRepository(self._open)
+
+    @functools.cached_property
+    def inbox(self) -> InboxRepository:
+        return InboxRepository(self._open)
+
+    @functools.cached_property
+    def approvals(self) -> ApprovalRepository:
+        return ApprovalRepository(self._open)
+
+    @functools.cached_property
+    def policies(self) -> PolicyRepository:
+        return PolicyRepository(self._open)
+
+    @functools.cached_property
+    def gauges(self) -> GaugeRepository:
+        return GaugeRepository(self._open)
+
+    @functools.cached_property
+    def retention(self) -> RetentionRepository:
+        return RetentionRepository(self._open)
 
     def commit(self) -> None:
         assert self._transaction is not None
-        if self.catalog.changed:
+        if "catalog" in self.__dict__ and self.catalog.changed:
             self.catalog.bump_generation()  # last, so writers hold the counter row briefly
         self._transaction.commit()
 

@@ -1,7 +1,8 @@
-"""The count cache answers only for the generation a total was counted at."""
+"""Generation caches answer only for the generation a value was made at, within their bounds."""
 
 from __future__ import annotations
 
+from core.lru import GenerationCache
 from core.persistence.counts import CountCache
 
 
@@ -21,3 +22,17 @@ def test_least_recently_used_totals_are_dropped() -> None:
     cache.put("c", 1, 3)
     assert cache.get("b", 1) is None
     assert (cache.get("a", 1), cache.get("c", 1)) == (1, 3)
+
+
+def test_weighed_values_stay_within_the_budget() -> None:
+    cache: GenerationCache[bytes] = GenerationCache(size=10, budget=10, weigh=len)
+    cache.put("a", 1, b"xxxx")
+    cache.put("b", 1, b"yyyy")
+    cache.put("c", 1, b"zzzz")  # 12 bytes: the least recently used goes
+    assert (cache.get("a", 1), cache.get("b", 1), cache.get("c", 1)) == (None, b"yyyy", b"zzzz")
+    cache.put("b", 1, b"y")  # a new value replaces the old one's weight
+    cache.put("d", 1, b"dddd")
+    assert cache.get("b", 1) == b"y" and cache.get("d", 1) == b"dddd"
+    cache.put("huge", 1, b"h" * 11)  # heavier than the whole budget: not kept, nothing dropped
+    assert cache.get("huge", 1) is None
+    assert (cache.get("b", 1), cache.get("c", 1), cache.get("d", 1)) == (b"y", b"zzzz", b"dddd")
