@@ -1,13 +1,16 @@
 """Catalog read benchmark: 100k offerings in PostgreSQL, load from a separate process (wrk).
 
-    python bench/catalog.py [--offerings 100000] [--duration 15] [--workers 2]
+    python bench/catalog.py [--offerings 100000] [--duration 10] [--runs 5] [--workers 2]
+                            [--skip-load]
 
 Prints req/s, p50 and p99 for GET by id and for the filtered list
 ``lifecycleStatus=Active&productOfferingPrice.priceType=recurring&limit=20``, each next to a
 baseline measured in the same invocation without our code: pgbench running the statement the
-server runs for it (the list's page with the catalog generation, the read by id) straight
-against the same database with as many clients. Needs PostgreSQL (``--database-url``; the
-database is created if missing), ``pgbench`` and ``wrk`` (``apt-get install wrk``).
+server reads it with (the list's page with the catalog generation, as read before an answer is
+kept; the read by id) straight against the same database with as many clients, its runs
+alternating with ours so both see the machine as it is then. Needs PostgreSQL
+(``--database-url``; the database is created if missing), ``pgbench`` and ``wrk``
+(``apt-get install wrk``).
 """
 
 from __future__ import annotations
@@ -152,12 +155,15 @@ def main() -> None:
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/tmf_bench"
     )
     parser.add_argument("--offerings", type=int, default=100_000)
-    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per run")
+    parser.add_argument(
+        "--warm-up", type=int, default=10, help="seconds of load before the measured runs"
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8690)
     parser.add_argument(
-        "--runs", type=int, default=3, help="runs per scenario; the median is shown"
+        "--runs", type=int, default=5, help="runs per scenario; the median is shown"
     )
     parser.add_argument("--skip-load", action="store_true", help="reuse the data of the last run")
     args = parser.parse_args()
@@ -210,7 +216,7 @@ def main() -> None:
             def baseline(seconds: int, name: str = name) -> dict[str, float]:
                 return pgbench(args.database_url, scripts[name], seconds, args.connections)
 
-            baseline(3), measure(3)  # warm up
+            baseline(args.warm_up), measure(args.warm_up)
             print(f"{name}: pgbench, then ours, {args.runs} times")
             pairs = [(baseline(args.duration), measure(args.duration)) for _ in range(args.runs)]
             figures[f"baseline {name}"] = median([b for b, _ in pairs])

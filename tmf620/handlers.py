@@ -75,9 +75,9 @@ class CatalogHandlers:
 
     def _list_key(self, kind: str) -> Hashable:
         """What a list answer depends on: the kind, the address hrefs are made from, and the
-        query as given (a query is kept only after it was parsed and answered)."""
+        query string as sent (kept only once it was parsed and answered)."""
         base = http.base_url(self.public_base_url, BASE_PATH)
-        return (kind, base, tuple(http.query_pairs()))
+        return (kind, base, request.scope["query_string"])
 
     def _page(self, kind: str, page: CatalogPage) -> Response:
         base = http.base_url(self.public_base_url, BASE_PATH)  # once per page, not per entity

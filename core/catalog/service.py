@@ -102,8 +102,7 @@ class CatalogService:
 
     def generation(self) -> int | None:
         """The catalog's change counter: a page read at this generation is still exact."""
-        with self.db.uow(write=False) as uow:
-            return uow.catalog.generation()
+        return self.db.catalog_generation()
 
     # -- changes ---------------------------------------------------------------------------
 

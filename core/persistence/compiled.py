@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.pool import PoolProxiedConnection
 
 from core.lru import LRU
 
@@ -68,11 +69,13 @@ class CompiledRead:
     def quick(self) -> bool:
         return self.seconds is not None and self.seconds < QUICK_SECONDS
 
-    def rows(self, connection: sa.Connection) -> Sequence[tuple[Any, ...]]:
+    def rows(self, connection: sa.Connection | PoolProxiedConnection) -> Sequence[tuple[Any, ...]]:
         """The rows as tuples in the order of the statement's columns, values as their types
-        give them (JSON decoded, booleans as bool)."""
+        give them (JSON decoded, booleans as bool); on a unit's connection, or on a pooled
+        driver connection."""
         started = time.perf_counter()
-        cursor = connection.connection.cursor()
+        driver = connection.connection if isinstance(connection, sa.Connection) else connection
+        cursor = driver.cursor()
         try:
             cursor.execute(self.sql, self.parameters)
             rows: Sequence[tuple[Any, ...]] = cursor.fetchall()

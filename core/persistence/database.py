@@ -10,6 +10,7 @@ from sqlalchemy import event
 
 from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
+from core.persistence.repositories import GENERATION
 from core.persistence.uow import UnitOfWork
 
 CONNECT_TIMEOUT_SECONDS = 5  # PostgreSQL; a URL's own ``connect_timeout`` wins
@@ -66,6 +67,27 @@ class Database:
         self.dialect = self.engine.dialect.name
         self.counts = CountCache()
         self.reads = CompiledReads(self.engine.dialect)
+
+    def catalog_generation(self) -> int | None:
+        """The catalog's change counter, read on its own as cheaply as the driver allows: one
+        autocommit statement on a pooled connection, no unit of work (every list asks it)."""
+        read = self.reads.get(("catalog-generation",), lambda: GENERATION)
+        assert read is not None  # a constant statement always compiles
+        pooled = self.engine.raw_connection()
+        driver = pooled.driver_connection
+        postgresql = self.dialect == "postgresql"
+        try:
+            if postgresql:
+                driver.autocommit = True  # type: ignore[union-attr]  # psycopg
+            rows = read.rows(pooled)
+            if postgresql:
+                driver.autocommit = False  # type: ignore[union-attr]  # as the pool lends it
+        except Exception:
+            pooled.invalidate()  # a broken or half-reset connection does not go back
+            raise
+        finally:
+            pooled.close()
+        return int(rows[0][0]) if rows else None
 
     def uow(self, write: bool = True, snapshot: bool = False) -> UnitOfWork:
         """A unit of work; ``write=False`` reads, ``snapshot`` makes several reads agree."""
