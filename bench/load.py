@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
 import re
 import signal
@@ -62,7 +63,8 @@ def pgbench(url: str, script: str, duration: int, clients: int) -> dict[str, flo
         path = os.path.join(folder, "script.sql")
         with open(path, "w") as handle:
             handle.write(script)
-        command = ["pgbench", "-n", "-M", "prepared", "-j", str(os.cpu_count() or 1)]
+        threads = min(os.cpu_count() or 1, clients)
+        command = ["pgbench", "-n", "-M", "prepared", "-j", str(threads)]
         command += ["-c", str(clients), "-T", str(duration), "-f", path, "-l"]
         command += ["--log-prefix", os.path.join(folder, "tx"), libpq]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -76,6 +78,46 @@ def pgbench(url: str, script: str, duration: int, clients: int) -> dict[str, flo
     for label, share in (("50%", 0.50), ("99%", 0.99)):
         figures[label] = latencies[min(len(latencies) - 1, int(share * len(latencies)))] / 1000
     return figures
+
+
+def insert_baseline(url: str, duration: int) -> dict[str, float]:
+    """What the database commits alone: one client inserting a 2 KB JSONB document per durable
+    transaction into a table of its own (created, then dropped)."""
+    document = json.dumps(
+        {"id": "x", "state": "acknowledged", "note": "n" * 2000}, separators=(",", ":")
+    )
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TABLE IF NOT EXISTS tmf_bench_baseline (id text PRIMARY KEY, document jsonb)"
+        )
+    try:
+        script = (
+            "INSERT INTO tmf_bench_baseline (id, document)"
+            f" VALUES (gen_random_uuid()::text, '{document}'::jsonb);\n"
+        )
+        return pgbench(url, script, duration, clients=1)
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE tmf_bench_baseline")
+        engine.dispose()
+
+
+def resident_mb(server: subprocess.Popen[bytes]) -> list[float]:
+    """Resident memory of each process of the server's group (workers, and the supervisor)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getpgid(int(entry)) != server.pid:
+                    continue
+                with open(f"/proc/{entry}/status") as status:
+                    for line in status:
+                        if line.startswith("VmRSS:"):
+                            found.append(int(line.split()[1]) / 1024)
+            except (OSError, ProcessLookupError):
+                continue
+    return sorted(found)
 
 
 def median(runs: list[dict[str, float]]) -> dict[str, float]:

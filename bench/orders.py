@@ -3,13 +3,17 @@
     python bench/orders.py [--duration 15] [--connections 16] [--workers 2]
                            [--large-customer 100000]
 
-Prints req/s, p50 and p99 for POST productOrder (two items: a mobile line, and the TV pack
-bundle with its TV Basic child; customers vary), GET productOrder/{id}, and a list filtered
-by customer and state. Then, with the fulfillment worker off so no installed base grows, POST of
-one order whose items take part in a requires rule (a mobile line, TV Basic, and TV Sports,
-which requires TV Basic) for a new customer each time and for one customer with
-``--large-customer`` installed products, in alternating runs, with the ratio of their p50.
-Needs PostgreSQL (``--database-url``; created if missing) and ``wrk``.
+Prints the baseline first: pgbench committing a durable 2 KB JSONB insert per transaction
+from one client (its own table, dropped after), what the database can commit alone. Then
+req/s, p50 and p99, each also as a share of that baseline, for POST productOrder (two items:
+a mobile line, and the TV pack bundle with its TV Basic child; customers vary), GET
+productOrder/{id}, and a list filtered by customer and state. Then, with the fulfillment
+worker off so no installed base grows, POST of one order whose items take part in a requires
+rule (a mobile line, TV Basic, and TV Sports, which requires TV Basic) for a new customer each
+time and for one customer with ``--large-customer`` installed products, in alternating runs,
+with the ratio of their p50. Ends with the resident memory of the server's processes after
+the first runs. Needs PostgreSQL (``--database-url``; created if missing), ``pgbench`` and
+``wrk``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,16 @@ import shutil
 import tempfile
 
 import sqlalchemy as sa
-from load import ensure_database, median, serve, stop, wait_until_up, wrk
+from load import (
+    ensure_database,
+    insert_baseline,
+    median,
+    resident_mb,
+    serve,
+    stop,
+    wait_until_up,
+    wrk,
+)
 
 from core.persistence import migrate
 from core.persistence.tables import installed_product, metadata
@@ -191,6 +204,8 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed for the load (apt-get install wrk)")
     prepare(args.database_url)
+    print("baseline: pgbench, one client, a durable 2 KB JSONB insert per transaction")
+    baseline = insert_baseline(args.database_url, 20)
     server = serve(args.database_url, args.port, args.workers)
     origin = f"http://127.0.0.1:{args.port}"
     results = {}
@@ -217,6 +232,7 @@ def main() -> None:
         results[f"GET /productOrder?{query}"] = median(
             [wrk(listed, args.duration, args.connections) for _ in range(args.runs)]
         )
+        memory = resident_mb(server)
     finally:
         stop(server)
     if args.large_customer:
@@ -225,12 +241,18 @@ def main() -> None:
         f"orders stored: {orders}, server workers: {args.workers}, "
         f"connections: {args.connections}, profile: strict"
     )
+    print(
+        f"baseline (pgbench insert): {baseline['req/s']:.0f} tps, p50 {baseline['50%']:.2f} ms, "
+        f"p99 {baseline['99%']:.2f} ms"
+    )
     for name, figures in results.items():
         print(name)
         print(
             f"  {figures['req/s']:10.0f} req/s   p50 {figures['50%']:6.2f} ms   "
-            f"p99 {figures['99%']:6.2f} ms   non-2xx {figures['non-2xx']:.0f}"
+            f"p99 {figures['99%']:6.2f} ms   non-2xx {figures['non-2xx']:.0f}   "
+            f"{100 * figures['req/s'] / baseline['req/s']:.0f} % of the baseline"
         )
+    print("resident memory after the run, MB: " + ", ".join(f"{m:.0f}" for m in memory))
     if args.large_customer:
         print_ratio(results)
 
