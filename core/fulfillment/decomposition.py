@@ -115,6 +115,7 @@ def plan(
     customer = order.customer_id
     parents = {i.id: i.parent_id for i in read_items(order.document)}
     contracts: dict[str, list[str]] = {}
+    signed: dict[str, list[str]] = {}  # item -> the contract tasks its activation waits for
     crm = planner.add(
         None,
         "crm.check_customer",
@@ -151,9 +152,10 @@ def plan(
         contracts[item_id] = covered + agreements
         billed = facts.billed(offering, prices)
         if action == "add":
-            after = [
-                planner.add(item_id, "clm.create_contract", [crm], base, a) for a in agreements
-            ] or [crm]
+            # A child under its bundle's contract waits for that contract to be signed too.
+            own = [planner.add(item_id, "clm.create_contract", [crm], base, a) for a in agreements]
+            signed[item_id] = signed.get(parents.get(item_id) or "", []) + own
+            after = signed[item_id] or [crm]
             provisioned = [
                 planner.add(item_id, "provisioning.activate", after, base, s) for s in services
             ]

@@ -81,3 +81,26 @@ def test_a_delete_switches_off_then_stops_billing_then_ends_the_contracts() -> N
 def test_an_offering_the_catalog_does_not_know_gets_only_the_customer_check() -> None:
     order = order_of({"id": "1", "action": "add", "productOffering": {"id": "elsewhere"}})
     assert [t.kind for t in plan(order, facts(), NOW, lambda: "p")] == ["crm.check_customer"]
+
+
+def test_a_child_under_its_bundles_contract_is_activated_only_once_it_is_signed() -> None:
+    known = facts()
+    child = CatalogEntity(
+        "productOffering", "po-child", "1.0", {"productSpecification": {"id": "ps-line"}}
+    )
+    known = CatalogFacts({**known.offerings, "po-child": child}, known.specifications)
+    bundle = {"id": "1", "action": "add", "productOffering": {"id": "po-line"}}
+    inner = {"id": "1.1", "action": "add", "productOffering": {"id": "po-child"}}
+    document = {
+        "relatedParty": [{"id": "cust-1", "role": "Customer"}],
+        "productOrderItem": [{**bundle, "productOrderItem": [inner]}],
+    }
+    order = ProductOrder("o1", document, {"items": [bundle, inner]}, correlation_id="corr")
+    ids = (f"prod-{n}" for n in itertools.count())
+    tasks = {t.id.split("/", 1)[1]: t for t in plan(order, known, NOW, lambda: next(ids))}
+    assert "1.1/clm.create_contract:ag-1" not in tasks  # the bundle's contract covers it
+    for service in ("ss-a", "ss-b"):
+        waits = sorted(
+            d.split("/", 1)[1] for d in tasks[f"1.1/provisioning.activate:{service}"].depends_on
+        )
+        assert waits == ["1/clm.create_contract:ag-1", "1/clm.create_contract:ag-2"]
