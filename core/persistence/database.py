@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
-from core.persistence.repositories import GENERATION
+from core.persistence.repositories import GENERATION, GENERATION_KEY
 from core.persistence.uow import UnitOfWork
 
 CONNECT_TIMEOUT_SECONDS = 5  # PostgreSQL; a URL's own ``connect_timeout`` wins
@@ -71,7 +71,7 @@ class Database:
     def catalog_generation(self) -> int | None:
         """The catalog's change counter, read on its own as cheaply as the driver allows: one
         autocommit statement on a pooled connection, no unit of work (every list asks it)."""
-        read = self.reads.get(("catalog-generation",), lambda: GENERATION)
+        read = self.reads.get(GENERATION_KEY, lambda: GENERATION)
         assert read is not None  # a constant statement always compiles
         pooled = self.engine.raw_connection()
         driver = pooled.driver_connection

@@ -41,6 +41,7 @@ _GET_CURRENT = sa.select(*_ENTITY_COLUMNS).where(
     _T.c.kind == sa.bindparam("kind"), _T.c.entity_id == sa.bindparam("entity_id"), _T.c.is_current
 )
 GENERATION = sa.select(catalog_generation.c.value).where(catalog_generation.c.id == 1)
+GENERATION_KEY = ("catalog-generation",)  # the compiled generation read, among page reads
 _GET_VERSION = sa.select(*_ENTITY_COLUMNS).where(
     _T.c.kind == sa.bindparam("kind"),
     _T.c.entity_id == sa.bindparam("entity_id"),
@@ -131,7 +132,7 @@ class CatalogRepository:
 
     def generation(self) -> int | None:
         """The catalog's change counter (None without its row): what caches are keyed by."""
-        read = self._reads.get(("catalog-generation",), lambda: GENERATION) if self._reads else None
+        read = self._reads.get(GENERATION_KEY, lambda: GENERATION) if self._reads else None
         if read is not None:
             rows = read.rows(self._db)
             return int(rows[0][0]) if rows else None
