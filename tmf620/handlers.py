@@ -32,6 +32,12 @@ class RenderedList:
     headers: dict[str, str]
 
 
+def _list_key(kind: str, base: str) -> Hashable:
+    """What a list answer depends on: the kind, the address its hrefs are made from, and the
+    query string as sent (kept only once it was parsed and answered)."""
+    return (kind, base, request.scope["query_string"])
+
+
 class CatalogHandlers:
     """One method per operation kind; ``resolve`` binds an operationId to the right one."""
 
@@ -67,17 +73,12 @@ class CatalogHandlers:
         quickly before; None sends the request to the thread pool."""
         generation = self.service.generation()
         if generation is not None:
-            answer = self.rendered.get(self._list_key(kind), generation)
+            base = http.base_url(self.public_base_url, BASE_PATH)
+            answer = self.rendered.get(_list_key(kind, base), generation)
             if answer is not None:
                 return http.encoded_response(answer.content, answer.status, answer.headers)
         page = self.service.quick_page(kind, http.query_pairs())
         return None if page is None else self._page(kind, page)
-
-    def _list_key(self, kind: str) -> Hashable:
-        """What a list answer depends on: the kind, the address hrefs are made from, and the
-        query string as sent (kept only once it was parsed and answered)."""
-        base = http.base_url(self.public_base_url, BASE_PATH)
-        return (kind, base, request.scope["query_string"])
 
     def _page(self, kind: str, page: CatalogPage) -> Response:
         base = http.base_url(self.public_base_url, BASE_PATH)  # once per page, not per entity
@@ -87,7 +88,7 @@ class CatalogHandlers:
         content = http.encode_json(body)
         if page.generation is not None:
             answer = RenderedList(content, status, headers)
-            self.rendered.put(self._list_key(kind), page.generation, answer)
+            self.rendered.put(_list_key(kind, base), page.generation, answer)
         return http.encoded_response(content, status, headers)
 
     def create(self, kind: str, body: Any = None, **_: Any) -> Response:
