@@ -1,13 +1,16 @@
 """Ordering benchmark: the demo catalog in PostgreSQL, strict profile, load from wrk.
 
     python bench/orders.py [--duration 15] [--connections 16] [--workers 2]
-                           [--large-customer 100000]
+                           [--large-customer 100000] [--quick]
 
 Prints the baseline first: pgbench committing a durable 2 KB JSONB insert per transaction
 from one client (its own table, dropped after), what the database can commit alone. Then
 req/s, p50 and p99, each also as a share of that baseline, for POST productOrder (two items:
 a mobile line, and the TV pack bundle with its TV Basic child; customers vary), GET
-productOrder/{id}, and a list filtered by customer and state. Then, with the fulfillment
+productOrder/{id}, and a list filtered by customer and state. Then the two lists (the first
+page of all orders, and the filtered one) on stores of 10k, 100k and 1M orders (``--quick``
+stops at 100k): the store is topped up with copies of the orders placed, spread over the same
+customers and states, and analyzed, as autovacuum would. Then, with the fulfillment
 worker off so no installed base grows, POST of one order whose items take part in a requires
 rule (a mobile line, TV Basic, and TV Sports, which requires TV Basic) for a new customer each
 time and for one customer with ``--large-customer`` installed products, in alternating runs,
@@ -194,6 +197,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8691)
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario; the median shown")
+    parser.add_argument("--quick", action="store_true", help="lists at 10k and 100k orders only")
     parser.add_argument(
         "--large-customer",
         type=int,
@@ -235,6 +239,8 @@ def main() -> None:
         memory = resident_mb(server)
     finally:
         stop(server)
+    sizes = STORE_SIZES[:-1] if args.quick else STORE_SIZES
+    results.update(store_sizes(args, origin, sizes, query))
     if args.large_customer:
         results.update(large_customer(args, origin))
     print(
@@ -255,6 +261,70 @@ def main() -> None:
     print("resident memory after the run, MB: " + ", ".join(f"{m:.0f}" for m in memory))
     if args.large_customer:
         print_ratio(results)
+
+
+STORE_SIZES = (10_000, 100_000, 1_000_000)
+_FILL = """
+INSERT INTO product_order (order_id, state, customer_key, external_id, order_date, last_update,
+    row_version, correlation_id, document, snapshot, traceparent)
+SELECT 'fill-' || n, o.state, 'cust-bench-' || (1 + n % :customers), NULL, o.order_date,
+    o.last_update, o.row_version, o.correlation_id,
+    jsonb_set(jsonb_set(o.document, '{id}', to_jsonb('fill-' || n)), '{relatedParty,0,id}',
+              to_jsonb('cust-bench-' || (1 + n % :customers))),
+    o.snapshot, o.traceparent
+FROM generate_series(:start, :stop - 1) AS n
+JOIN (SELECT row_number() OVER (ORDER BY seq) - 1 AS k, * FROM product_order
+      WHERE order_id NOT LIKE 'fill-%') AS o
+  ON o.k = n % :placed
+"""
+
+
+def fill(database_url: str, size: int) -> int:
+    """Top the store up to ``size`` orders with copies of the placed ones (each copy for one of
+    the bench customers, in its model's state), then ANALYZE; returns the orders stored."""
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        stored = connection.execute(sa.text("SELECT count(*) FROM product_order")).scalar_one()
+        placed = connection.execute(
+            sa.text("SELECT count(*) FROM product_order WHERE order_id NOT LIKE 'fill-%'")
+        ).scalar_one()
+        for start in range(stored, size, 100_000):
+            connection.execute(
+                sa.text(_FILL),
+                {
+                    "start": start,
+                    "stop": min(size, start + 100_000),
+                    "customers": CUSTOMERS,
+                    "placed": placed,
+                },
+            )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE product_order")
+        total = int(connection.execute(sa.text("SELECT count(*) FROM product_order")).scalar_one())
+    engine.dispose()
+    return total
+
+
+def store_sizes(
+    args: argparse.Namespace, origin: str, sizes: tuple[int, ...], query: str
+) -> dict[str, dict[str, float]]:
+    """The first page of all orders and the filtered list, on each store size in turn (worker
+    off: the copies are not orders to carry out)."""
+    found = {}
+    server = serve(args.database_url, args.port, args.workers, TMF_RUN_WORKER="false")
+    try:
+        wait_until_up(f"{origin}{API}/productOrder?limit=1")
+        for size in sizes:
+            stored = fill(args.database_url, size)
+            for name, path in (("first page", "limit=20"), ("filtered", query)):
+                url = f"{origin}{API}/productOrder?{path}"
+                wrk(url, 3, args.connections)
+                found[f"GET /productOrder?{path} ({name}, {stored:,} orders)"] = median(
+                    [wrk(url, args.duration, args.connections) for _ in range(args.runs)]
+                )
+    finally:
+        stop(server)
+    return found
 
 
 def large_customer(args: argparse.Namespace, origin: str) -> dict[str, dict[str, float]]:

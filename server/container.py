@@ -160,7 +160,7 @@ def build_relay(settings: Settings, db: Database, now: Callable[[], str]) -> Bro
 
 def build_container(settings: Settings, db: Database | None = None) -> Container:
     """Everything the settings describe; ``db`` replaces the configured database (tests)."""
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, settings.exact_total_up_to or None)
     strict = settings.validation == "strict"
     lifecycle = load_lifecycle(settings.lifecycle_file)
     catalog_schemas = ResourceSchemas(openapi.load("tmf620")["components"]["schemas"])

@@ -57,6 +57,7 @@ def add_gates(
                 "ETag",
                 "X-Total-Count",
                 "X-Result-Count",
+                "X-Total-Count-Estimated",
                 "X-Correlation-ID",
             ],
         )

@@ -95,10 +95,16 @@ def patch_format() -> str:
     return "json" if "json-patch+json" in content_type else "merge"
 
 
-def list_headers(total: int, returned: int) -> tuple[int, dict[str, str]]:
+ESTIMATED = "X-Total-Count-Estimated"  # ours: "true" when X-Total-Count is an estimate
+
+
+def list_headers(total: int, returned: int, exact: bool = True) -> tuple[int, dict[str, str]]:
     """TMF630: 200 when the page holds every match, 206 when it is partial."""
-    status = 200 if returned == total else 206
-    return status, {"X-Total-Count": str(total), "X-Result-Count": str(returned)}
+    status = 200 if exact and returned == total else 206
+    headers = {"X-Total-Count": str(total), "X-Result-Count": str(returned)}
+    if not exact:
+        headers[ESTIMATED] = "true"
+    return status, headers
 
 
 VERBS = ("list", "create", "retrieve", "patch", "delete")

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
 
     database_url: str = Field("sqlite:///./tmf.db", alias="DATABASE_URL")
+    # List totals (X-Total-Count) are counted exactly up to this; past it, on PostgreSQL, the
+    # planner's estimate, marked X-Total-Count-Estimated (0: always count exactly).
+    exact_total_up_to: int = Field(1_000, alias="TMF_EXACT_TOTAL_UP_TO", ge=0)
     validation: Literal["strict", "lenient"] = Field("strict", alias="TMF_VALIDATION")
     public_base_url: str | None = Field(None, alias="TMF_PUBLIC_BASE_URL")
     lifecycle_file: str | None = Field(None, alias="TMF_LIFECYCLE_FILE")

@@ -36,7 +36,7 @@ class JobHandlers:
         page = self.jobs.get_all(kind, http.query_pairs())
         keep = self._required(kind)
         body = [project(j.document, page.query.fields, keep) for j in page.jobs]
-        status, headers = http.list_headers(page.total, len(body))
+        status, headers = http.list_headers(page.total, len(body), page.exact)
         return http.json_response(body, status, headers)
 
     def create(self, kind: str, body: Any = None, **_: Any) -> Response:

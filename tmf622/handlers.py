@@ -52,7 +52,7 @@ class _Handlers(Generic[T]):
         page = self.service.get_all(http.query_pairs(), self._ctx())
         base = self._base()  # once per page, not per resource
         body = [project(self._out(r, base), page.query.fields, self._required) for r in page.items]
-        status, headers = http.list_headers(page.total, len(body))
+        status, headers = http.list_headers(page.total, len(body), page.exact)
         return http.json_response(body, status, headers)
 
     def retrieve(self, kind: str, id: str, **_: Any) -> Response:

@@ -56,7 +56,7 @@ class ProductHandlers:
             project(rendered(p, ctx.base_url), page.query.fields, self._required)
             for p in page.items
         ]
-        status, headers = http.list_headers(page.total, len(body))
+        status, headers = http.list_headers(page.total, len(body), page.exact)
         return http.json_response(body, status, headers)
 
     def retrieve(self, kind: str, id: str, **_: Any) -> Response:

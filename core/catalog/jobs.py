@@ -30,6 +30,7 @@ class JobPage:
     jobs: list[Job]
     total: int
     query: Query
+    exact: bool = True  # False: ``total`` is an estimate
 
 
 class CatalogJobs:
@@ -90,9 +91,9 @@ class CatalogJobs:
 
     def get_all(self, kind: str, params: list[tuple[str, str]]) -> JobPage:
         query = self.list_query(kind, params)
-        with self.catalog.db.uow(write=False, snapshot=True) as uow:
-            jobs, total = uow.jobs.list(kind, query)
-        return JobPage(jobs, total, query)
+        with self.catalog.db.uow(write=False) as uow:  # the page and its count: one statement
+            found = uow.jobs.list(kind, query)
+        return JobPage(found.items, found.total, query, found.exact)
 
     def delete(self, kind: str, job_id: str) -> None:
         """Forget a job that is not running (its export file stays until replaced)."""

@@ -47,6 +47,6 @@ class InventoryService:
     ) -> Page[InstalledProduct]:
         query = self.list_query(params)
         parties = ctx.party_ids if ctx is not None else None
-        with self.db.uow(write=False, snapshot=True) as uow:
-            items, total = uow.inventory.page(query, parties)
-        return Page(items, total, query)
+        with self.db.uow(write=False) as uow:  # the page and its count: one statement
+            found = uow.inventory.page(query, parties)
+        return Page(found.items, found.total, query, found.exact)

@@ -13,6 +13,7 @@ from core.fulfillment.recording import OrderWriter
 from core.ordering import states
 from core.ordering.model import CancelRequest, JsonObject, ProductOrder, Stamp
 from core.ordering.support import UseCases, href, request_hash
+from core.persistence.listing import Found
 from core.persistence.uow import UnitOfWork
 from core.query import Query
 from core.requests import RequestContext
@@ -33,7 +34,7 @@ class CancellationService(UseCases[CancelRequest]):
 
     def find(
         self, uow: UnitOfWork, query: Query, parties: frozenset[str] | None = None
-    ) -> tuple[list[CancelRequest], int]:
+    ) -> Found[CancelRequest]:
         return uow.cancels.list(query, parties)
 
     def party_of(self, uow: UnitOfWork, resource: CancelRequest) -> str | None:

@@ -84,6 +84,18 @@ def customer_of(document: JsonObject) -> str | None:
     return None
 
 
+def names_other_parties(document: JsonObject) -> bool:
+    """True when a related party of the order is not its customer (or is not plain text): only
+    then can a filter on ``relatedParty.id`` match an order whose customer is someone else."""
+    customer = customer_of(document)
+    for party in document.get("relatedParty") or []:
+        if not isinstance(party, dict) or "id" not in party:
+            continue
+        if not isinstance(party["id"], str) or party["id"] != customer:
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class OfferingChange:
     """An offering one item of an order adds to the customer, or removes (with its product)."""

@@ -29,6 +29,7 @@ from core.ordering.model import (
 )
 from core.ordering.patching import PRICES, patch_problems, reprice_needed
 from core.ordering.support import UseCases, href, request_hash
+from core.persistence.listing import Found
 from core.persistence.uow import UnitOfWork
 from core.pricing import discounts
 from core.pricing.snapshot import order_price, total_price
@@ -67,7 +68,7 @@ class OrderingService(UseCases[ProductOrder]):
 
     def find(
         self, uow: UnitOfWork, query: Query, parties: frozenset[str] | None = None
-    ) -> tuple[list[ProductOrder], int]:
+    ) -> Found[ProductOrder]:
         return uow.orders.list(query, parties)
 
     def party_of(self, uow: UnitOfWork, resource: ProductOrder) -> str | None:

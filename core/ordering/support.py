@@ -12,6 +12,7 @@ from core.catalog.lifecycle import DEFAULT_LIFECYCLE, LifecyclePolicy
 from core.errors import Conflict, NotFound
 from core.events.model import Change, DomainEvent, resource_event
 from core.persistence.database import Database
+from core.persistence.listing import Found
 from core.persistence.uow import UnitOfWork
 from core.ports import Clock, IdGenerator, SystemClock, UuidGenerator
 from core.query import Query, parse_query
@@ -34,11 +35,12 @@ R = TypeVar("R", bound=Archived)
 
 @dataclass
 class Page(Generic[T]):
-    """One page of a list and the number of all matches."""
+    """One page of a list and the number of all matches (an estimate when not ``exact``)."""
 
     items: list[T]
     total: int
     query: Query
+    exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class UseCases(Generic[R]):
 
     def find(
         self, uow: UnitOfWork, query: Query, parties: frozenset[str] | None = None
-    ) -> tuple[list[R], int]:
+    ) -> Found[R]:
         """One page of matches, only of orders for ``parties`` when given."""
         raise NotImplementedError
 
@@ -120,9 +122,9 @@ class UseCases(Generic[R]):
     ) -> Page[R]:
         query = self.list_query(params)
         parties = ctx.party_ids if ctx is not None else None
-        with self.db.uow(write=False, snapshot=True) as uow:
-            items, total = self.find(uow, query, parties)
-        return Page(items, total, query)
+        with self.db.uow(write=False) as uow:  # the page and its count: one statement
+            found = self.find(uow, query, parties)
+        return Page(found.items, found.total, query, found.exact)
 
     def emit(
         self,

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict
 from core.ordering.model import CancelRequest
-from core.persistence.listing import list_page
+from core.persistence.listing import Found, list_page
 from core.persistence.ordering import deletion_of
 from core.persistence.tables import cancel_product_order, idempotency_key, product_order
 from core.query.ast import Query
@@ -84,16 +84,14 @@ class CancelRepository:
             .values(deleted_at=deletion.at, deleted_by=deletion.by)
         )
 
-    def list(
-        self, query: Query, parties: frozenset[str] | None = None
-    ) -> tuple[list[CancelRequest], int]:
+    def list(self, query: Query, parties: frozenset[str] | None = None) -> Found[CancelRequest]:
         """A page of requests not deleted, only those on orders for ``parties`` when given."""
         where: tuple[Any, ...] = (_C.c.deleted_at.is_(None),)
         if parties is not None:
             theirs = sa.select(_O.c.order_id).where(_O.c.customer_key.in_(sorted(parties)))
             where += (_C.c.order_id.in_(theirs),)
-        rows, total = list_page(self._db, _C, self._compiler, query, where)
-        return [_cancel(r) for r in rows], total
+        found = list_page(self._db, _C, self._compiler, query, where)
+        return found._replace(items=[_cancel(r) for r in found.items])
 
 
 class IdempotencyRepository:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from core import jsoncodec
 from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
 from core.persistence.repositories import GENERATION, GENERATION_KEY
@@ -18,6 +19,7 @@ CONNECT_TIMEOUT_SECONDS = 5  # PostgreSQL; a URL's own ``connect_timeout`` wins
 
 def make_engine(url: str, **options: Any) -> sa.Engine:
     """An engine for SQLite (WAL, foreign keys, explicit BEGIN) or PostgreSQL (psycopg 3)."""
+    options.setdefault("json_deserializer", jsoncodec.loads)  # documents read back fast
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("postgresql+psycopg:") and importlib.util.find_spec("psycopg") is None:
@@ -61,8 +63,10 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 class Database:
     """Owns the engine; hands out units of work."""
 
-    def __init__(self, url: str, **options: Any) -> None:
+    def __init__(self, url: str, exact_total_up_to: int | None = 1_000, **options: Any) -> None:
+        """``exact_total_up_to``: list totals past it are PostgreSQL's estimate (None: exact)."""
         self.url = url
+        self.exact_total_up_to = exact_total_up_to
         self.engine = make_engine(url, **options)
         self.dialect = self.engine.dialect.name
         self.counts = CountCache()
@@ -92,7 +96,12 @@ class Database:
     def uow(self, write: bool = True, snapshot: bool = False) -> UnitOfWork:
         """A unit of work; ``write=False`` reads, ``snapshot`` makes several reads agree."""
         return UnitOfWork(
-            self.engine, write=write, snapshot=snapshot, counts=self.counts, reads=self.reads
+            self.engine,
+            write=write,
+            snapshot=snapshot,
+            counts=self.counts,
+            reads=self.reads,
+            exact_total_up_to=self.exact_total_up_to,
         )
 
     def dispose(self) -> None:

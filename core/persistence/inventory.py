@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from core.errors import Conflict
 from core.inventory.model import LIVE_STATUSES, InstalledProduct
-from core.persistence.listing import list_page
+from core.persistence.listing import Found, list_page
 from core.persistence.tables import installed_product, product_correction
 from core.query.ast import Query
 from core.query.sql import QueryCompiler
@@ -66,15 +66,13 @@ class InventoryRepository:
     def get(self, product_id: str) -> InstalledProduct | None:
         return self.by_ids({product_id}).get(product_id)
 
-    def page(
-        self, query: Query, parties: frozenset[str] | None = None
-    ) -> tuple[list[InstalledProduct], int]:
+    def page(self, query: Query, parties: frozenset[str] | None = None) -> Found[InstalledProduct]:
         """A page of products, only those of ``parties`` when given (a partner's customers)."""
         where: tuple[Any, ...] = ()
         if parties is not None:
             where = (_P.c.customer_id.in_(sorted(parties)),)
-        rows, total = list_page(self._db, _P, self._compiler, query, where)
-        return [_product(r) for r in rows], total
+        found = list_page(self._db, _P, self._compiler, query, where)
+        return found._replace(items=[_product(r) for r in found.items])
 
     def of_customer(self, customer_id: str) -> list[InstalledProduct]:
         rows = self._db.execute(

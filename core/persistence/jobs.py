@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from core.catalog.model import Job
 from core.errors import Conflict
-from core.persistence.listing import list_page
+from core.persistence.listing import Found, list_page
 from core.persistence.tables import job
 from core.query.ast import Query
 from core.query.sql import QueryCompiler
@@ -75,6 +75,7 @@ class JobRepository:
         ).first()
         return Job(row.kind, row.job_id, row.document, row.row_version) if row else None
 
-    def list(self, kind: str, query: Query) -> tuple[list[Job], int]:
-        rows, total = list_page(self._db, job, self._compiler, query, (job.c.kind == kind,))
-        return [Job(r.kind, r.job_id, r.document, r.row_version) for r in rows], total
+    def list(self, kind: str, query: Query) -> Found[Job]:
+        found = list_page(self._db, job, self._compiler, query, (job.c.kind == kind,))
+        jobs = [Job(r.kind, r.job_id, r.document, r.row_version) for r in found.items]
+        return found._replace(items=jobs)

@@ -1,13 +1,31 @@
-"""One page of a document table for a TMF630 query, with the total number of matches."""
+"""One page of a document table for a TMF630 query, with the total number of matches.
+
+A total is counted exactly up to the connection's ``exact_total_up_to`` execution option (set by
+the unit of work from the database's setting); past it, on PostgreSQL, the planner's estimate is
+given and marked as one, so a page of a large store never scans it to count. SQLite counts.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 
 from core.query.ast import Query
 from core.query.sql import QueryCompiler
+
+T = TypeVar("T")
+EXACT_TOTAL_UP_TO = "exact_total_up_to"  # the execution option's name
+
+
+class Found(NamedTuple, Generic[T]):
+    """One page of matches and their total; ``exact`` is False when the total is an estimate."""
+
+    items: list[T]
+    total: int
+    exact: bool = True
 
 
 def list_page(
@@ -16,21 +34,79 @@ def list_page(
     compiler: QueryCompiler,
     query: Query,
     where: tuple[Any, ...] = (),
-) -> tuple[list[Any], int]:
+) -> Found[Any]:
     """Rows of the page in the query's order (insertion order breaks ties) and the total.
 
-    Run it in a snapshot unit of work on PostgreSQL so the count and the page agree.
+    The count rides in the page's own statement, so the two agree without a transaction; only
+    a page past the end, and an estimate, take a statement of their own.
     """
     conditions = [*where, *compiler.where(query.conditions)]
-    total = int(
-        connection.execute(
-            sa.select(sa.func.count()).select_from(table).where(*conditions)
-        ).scalar_one()
-    )
-    if query.limit == 0 or query.offset >= total:
-        return [], total
+    cap = _cap(connection)
+    if query.limit == 0:
+        return Found([], *count_matches(connection, table, conditions))
     order = [*compiler.order_by(query.sort), table.c.seq]
-    rows = connection.execute(
-        sa.select(table).where(*conditions).order_by(*order).offset(query.offset).limit(query.limit)
-    ).all()
-    return list(rows), total
+    counted = _counted(table, conditions, cap).correlate(None).scalar_subquery().label(_TOTAL)
+    rows = list(
+        connection.execute(
+            sa.select(table, counted)
+            .where(*conditions)
+            .order_by(*order)
+            .offset(query.offset)
+            .limit(query.limit)
+        ).all()
+    )
+    if not rows:
+        if query.offset == 0:
+            return Found([], 0, True)
+        return Found([], *count_matches(connection, table, conditions))
+    total = int(getattr(rows[0], _TOTAL))
+    if cap is None or total <= cap:
+        return Found(rows, total, True)
+    if len(rows) < query.limit:  # the last page: now the total is known
+        return Found(rows, query.offset + len(rows), True)
+    estimate = _planner_estimate(connection, _matches(table, conditions))
+    return Found(rows, max(estimate, cap + 1, query.offset + len(rows)), False)
+
+
+def count_matches(
+    connection: sa.Connection, table: sa.Table, conditions: list[ColumnElement[bool]]
+) -> tuple[int, bool]:
+    """The number of matching rows, exact up to the cap; past it, PostgreSQL's estimate."""
+    cap = _cap(connection)
+    found = int(connection.execute(_counted(table, conditions, cap)).scalar_one())
+    if cap is None or found <= cap:
+        return found, True
+    return max(_planner_estimate(connection, _matches(table, conditions)), cap + 1), False
+
+
+_TOTAL = "tmf_total"
+
+
+def _cap(connection: sa.Connection) -> int | None:
+    """The exact-count limit on PostgreSQL; None (always exact) elsewhere, which has no estimate."""
+    cap = connection.get_execution_options().get(EXACT_TOTAL_UP_TO)
+    return int(cap) if cap is not None and connection.dialect.name == "postgresql" else None
+
+
+def _matches(table: sa.Table, conditions: list[ColumnElement[bool]]) -> sa.Select[Any]:
+    return sa.select(sa.literal(1)).select_from(table).where(*conditions)
+
+
+def _counted(
+    table: sa.Table, conditions: list[ColumnElement[bool]], cap: int | None
+) -> sa.Select[Any]:
+    """The count of matches, stopped one past ``cap`` (reading that many at most)."""
+    if cap is None:
+        return sa.select(sa.func.count()).select_from(table).where(*conditions)
+    capped = _matches(table, conditions).correlate(None).limit(cap + 1).subquery()
+    return sa.select(sa.func.count()).select_from(capped)
+
+
+def _planner_estimate(connection: sa.Connection, statement: sa.Select[Any]) -> int:
+    """The rows PostgreSQL's planner expects ``statement`` to return (no row is read)."""
+    compiled = statement.compile(dialect=connection.dialect)
+    plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+    document = plan.scalar_one()
+    if isinstance(document, str):
+        document = json.loads(document)
+    return int(document[0]["Plan"]["Plan Rows"])

@@ -5,15 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict
-from core.ordering.model import ProductOrder, TimelineEntry, duplicate_external_id
+from core.ordering.model import (
+    ProductOrder,
+    TimelineEntry,
+    duplicate_external_id,
+    names_other_parties,
+)
 from core.ordering.states import ORDER_FINAL
 from core.persistence.claims import OfferingChangeRepository
-from core.persistence.listing import list_page
+from core.persistence.listing import Found, list_page
 from core.persistence.tables import order_timeline, product_order
-from core.query.ast import Query
+from core.query.ast import Condition, Query
 from core.query.sql import QueryCompiler
 from core.requests import Deletion
 
@@ -34,7 +40,7 @@ _ORDER_COLUMNS = (
 _ORDER_WITHOUT_SNAPSHOT = tuple(c for c in _ORDER_COLUMNS if c.name != "snapshot")
 _GET_ORDER = sa.select(*_ORDER_COLUMNS).where(_O.c.order_id == sa.bindparam("order_id"))
 # What fulfillment changes in an order it holds locked: one prebuilt statement for many orders.
-_LOCKED_COLUMNS = ("order_id", "state", "last_update", "row_version", "document")
+_LOCKED_COLUMNS = ("order_id", "state", "last_update", "row_version", "document", "other_parties")
 _UPDATE_LOCKED = (
     sa.update(_O)
     .where(
@@ -74,7 +80,13 @@ def _order_values(order: ProductOrder, now: str) -> dict[str, Any]:
         "document": order.document,
         "snapshot": order.snapshot,
         "traceparent": order.traceparent,
+        "other_parties": names_other_parties(order.document),
     }
+
+
+_PARTY_ID = ("relatedParty", "id")
+# Written out so that it is the expression PostgreSQL's index of flagged orders is built on.
+_PARTIES = sa.type_coerce(sa.literal_column("product_order.document -> 'relatedParty'"), JSONB)
 
 
 class OrderRepository:
@@ -82,15 +94,18 @@ class OrderRepository:
 
     def __init__(self, connection: sa.Connection, dialect: str) -> None:
         self._db = connection
-        self._compiler = QueryCompiler(
-            dialect,
-            _O.c.document,
-            {
-                ("id",): _O.c.order_id,
-                ("state",): _O.c.state,
-                ("externalId",): _O.c.external_id,
-                ("orderDate",): _O.c.order_date,
-            },
+        self._dialect = dialect
+        columns: dict[tuple[str, ...], sa.Column[Any]] = {
+            ("id",): _O.c.order_id,
+            ("state",): _O.c.state,
+            ("externalId",): _O.c.external_id,
+            ("orderDate",): _O.c.order_date,
+        }
+        self._compiler = QueryCompiler(dialect, _O.c.document, columns)
+        # When no order names the filtered ids but as its customer, relatedParty.id is the
+        # customer's id, read by the (state, customer, seq) index in page order.
+        self._by_customer = QueryCompiler(
+            dialect, _O.c.document, columns | {_PARTY_ID: _O.c.customer_key}
         )
 
     def add(self, order: ProductOrder, now: str) -> None:
@@ -220,15 +235,34 @@ class OrderRepository:
         only and stays as small as the open orders are."""
         OfferingChangeRepository(self._db).forget(order_ids)
 
-    def list(
-        self, query: Query, parties: frozenset[str] | None = None
-    ) -> tuple[list[ProductOrder], int]:
+    def list(self, query: Query, parties: frozenset[str] | None = None) -> Found[ProductOrder]:
         """A page of orders not deleted, only those for ``parties`` when given (a partner's)."""
         where: tuple[Any, ...] = (_O.c.deleted_at.is_(None),)
         if parties is not None:
             where += (_O.c.customer_key.in_(sorted(parties)),)
-        rows, total = list_page(self._db, _O, self._compiler, query, where)
-        return [_order(r) for r in rows], total
+        compiler = self._by_customer if self._parties_are_customers(query) else self._compiler
+        found = list_page(self._db, _O, compiler, query, where)
+        return found._replace(items=[_order(r) for r in found.items])
+
+    def _parties_are_customers(self, query: Query) -> bool:
+        """Whether the query's relatedParty.id conditions may read ``customer_key`` instead and
+        select the same orders: each tests (in)equality with plain ids, none sorts by it, and
+        no order names one of those ids as a party that is not its customer."""
+        named = [c for c in query.conditions if c.attribute.path == _PARTY_ID]
+        if not named or any(k.attribute.path == _PARTY_ID for k in query.sort):
+            return False
+        values = tuple(dict.fromkeys(v for c in named for v in c.values))
+        if any(c.op not in ("eq", "ne") for c in named):
+            return False
+        if not all(isinstance(v, str) and v for v in values):
+            return False
+        if self._dialect == "postgresql":
+            contains = [_PARTIES.contains([{"id": v}]) for v in values]
+            test: Any = sa.or_(*contains)
+        else:
+            (test,) = self._compiler.where((Condition(named[0].attribute, "eq", values),))
+        flagged = sa.select(sa.literal(1)).where(_O.c.other_parties, test).limit(1)
+        return self._db.execute(flagged).first() is None
 
     def count_by_state(self) -> dict[str, int]:
         """Orders not deleted, by state."""

@@ -141,10 +141,25 @@ product_order = sa.Table(
     sa.Column("deleted_at", sa.String(24)),
     sa.Column("deleted_by", sa.String(255)),
     sa.Column("traceparent", sa.String(55)),  # of the request that placed it
+    # A related party other than the customer: relatedParty.id filters read customer_key else.
+    sa.Column("other_parties", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("customer_key", "external_id", name="uq_product_order_external_id"),
     sa.Index("ix_product_order_state", "state", "seq"),
     sa.Index("ix_product_order_customer", "customer_key", "seq"),
     sa.Index("ix_product_order_date", "order_date"),
+    sa.Index(
+        "ix_product_order_open_state_customer",
+        "state",
+        "customer_key",
+        "seq",
+        postgresql_where=sa.text("deleted_at IS NULL"),
+        sqlite_where=sa.text("deleted_at IS NULL"),
+    ),
+    # The orders flagged other_parties; PostgreSQL's is a GIN index of their relatedParty
+    # (migration 0015), so "does any name this party" is one index probe on either.
+    sa.Index("ix_product_order_other_parties", "seq", sqlite_where=sa.text("other_parties")).ddl_if(
+        dialect="sqlite"
+    ),
 )
 
 order_timeline = sa.Table(

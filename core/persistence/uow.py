@@ -22,6 +22,7 @@ from core.persistence.fulfillment import ActionRepository, AttemptRepository, Ta
 from core.persistence.gauges import GaugeRepository
 from core.persistence.inventory import CorrectionRepository, InventoryRepository
 from core.persistence.jobs import JobRepository
+from core.persistence.listing import EXACT_TOTAL_UP_TO
 from core.persistence.ordering import OrderRepository, TimelineRepository
 from core.persistence.outbox import OutboxRepository
 from core.persistence.repositories import CatalogRepository
@@ -42,11 +43,13 @@ class UnitOfWork:
         snapshot: bool = False,
         counts: CountCache | None = None,
         reads: CompiledReads | None = None,
+        exact_total_up_to: int | None = None,
     ) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
         self._counts = counts
         self._reads = reads
+        self._exact_total_up_to = exact_total_up_to
         self._write = write
         self._snapshot = snapshot
         self._connection: sa.Connection | None = None
@@ -54,6 +57,8 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         options: dict[str, object] = {"write": self._write}
+        if self._exact_total_up_to is not None:
+            options[EXACT_TOTAL_UP_TO] = self._exact_total_up_to
         if self._dialect == "postgresql" and not self._write:
             # One-statement reads need no transaction (saves BEGIN and ROLLBACK round trips);
             # several reads that must agree (a count and its page) share one snapshot.

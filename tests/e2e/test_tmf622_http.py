@@ -247,3 +247,24 @@ def test_a_second_order_changing_a_product_is_a_409_naming_the_first(shop: TestC
     again = shop.post(f"{API}/productOrder", json=leave)
     body = assert_error(again, 409, f"open productOrder {first.json()['id']!r}")
     assert body["reason"] == "Product in use by another order"
+
+
+def test_a_total_past_the_exact_limit_is_marked_as_an_estimate(
+    shop: TestClient, shop_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shop_db, "exact_total_up_to", 2)
+    for n in range(4):
+        post_order(shop, order("cust-carol", add("1", "po-mobile-s"), externalId=f"e-{n}"))
+    first = shop.get(f"{API}/productOrder", params={"limit": 1})
+    assert first.status_code == 206 and first.headers["x-result-count"] == "1"
+    if shop_db.dialect == "postgresql":  # past the limit: the planner's figure, marked
+        assert first.headers["x-total-count-estimated"] == "true"
+        assert int(first.headers["x-total-count"]) >= 3
+    else:  # SQLite has no estimate: it counts
+        assert "x-total-count-estimated" not in first.headers
+        assert first.headers["x-total-count"] == "4"
+    last = shop.get(f"{API}/productOrder", params={"limit": 3, "offset": 2})
+    assert last.status_code == 206 and last.headers["x-total-count"] == "4"
+    assert "x-total-count-estimated" not in last.headers and len(last.json()) == 2
+    few = shop.get(f"{API}/productOrder", params={"externalId": "e-1"})
+    assert few.status_code == 200 and few.headers["x-total-count"] == "1"
