@@ -33,13 +33,13 @@ def load_context(
     products = uow.inventory.by_ids({i.product_id for i in items if i.product_id})
     offering_ids = {i.offering_id for i in items if i.offering_id}
     offering_ids |= {p.offering_id for p in products.values() if p.offering_id}
-    offerings = uow.catalog.current_by_ids("productOffering", offering_ids)
+    offerings = uow.catalog.current_by_ids("productOffering", offering_ids, generation)
     spec_ids = {
         str((o.document.get("productSpecification") or {}).get("id")) for o in offerings.values()
     }
     price_ids = {i for o in offerings.values() for i in referenced_ids(o.document)}
     details = uow.catalog.current_of(
-        {"productSpecification": spec_ids, "productOfferingPrice": price_ids}
+        {"productSpecification": spec_ids, "productOfferingPrice": price_ids}, generation
     )
     installed: list[InstalledProduct] = []
     pending: list[OfferingChange] = []
@@ -65,7 +65,8 @@ def load_context(
         others |= {c.offering_id for c in pending}
         others -= offerings.keys()
         if others:  # their relationships are read too (does what she has exclude this?)
-            offerings = {**offerings, **uow.catalog.current_by_ids("productOffering", others)}
+            theirs = uow.catalog.current_by_ids("productOffering", others, generation)
+            offerings = {**offerings, **theirs}
     channels = frozenset(
         str(c.get("id")) for c in document.get("channel") or [] if isinstance(c, dict)
     )

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from core import jsoncodec
+from core.persistence.catalog_cache import EntityCache
 from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
 from core.persistence.repositories import GENERATION, GENERATION_KEY
@@ -70,6 +71,7 @@ class Database:
         self.engine = make_engine(url, **options)
         self.dialect = self.engine.dialect.name
         self.counts = CountCache()
+        self.entities = EntityCache()
         self.reads = CompiledReads(self.engine.dialect)
 
     def catalog_generation(self) -> int | None:
@@ -102,6 +104,7 @@ class Database:
             counts=self.counts,
             reads=self.reads,
             exact_total_up_to=self.exact_total_up_to,
+            entities=self.entities,
         )
 
     def dispose(self) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.catalog.model import CatalogEntity
 from core.errors import Conflict
+from core.persistence.catalog_cache import EntityCache
 from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
 from core.persistence.tables import catalog_entity, catalog_generation
@@ -99,11 +100,13 @@ class CatalogRepository:
         dialect: str,
         counts: CountCache | None = None,
         reads: CompiledReads | None = None,
+        entities: EntityCache | None = None,
     ) -> None:
         self._db = connection
         self._compiler = QueryCompiler(dialect, _T.c.document, _COLUMNS)
         self._counts = counts
         self._reads = reads
+        self._entities = entities
         self.changed = False  # set by every write; the unit of work bumps the generation
 
     def bump_generation(self) -> None:
@@ -238,24 +241,39 @@ class CatalogRepository:
         )
         return {r.entity_id for r in rows}
 
-    def current_by_ids(self, kind: str, ids: set[str]) -> dict[str, CatalogEntity]:
-        return self.current_of({kind: ids})[kind]
+    def current_by_ids(
+        self, kind: str, ids: set[str], generation: int | None = None
+    ) -> dict[str, CatalogEntity]:
+        return self.current_of({kind: ids}, generation)[kind]
 
-    def current_of(self, wanted: dict[str, set[str]]) -> dict[str, dict[str, CatalogEntity]]:
-        """Current versions of several kinds in one statement: ``{kind: {id: entity}}``."""
+    def current_of(
+        self, wanted: dict[str, set[str]], generation: int | None = None
+    ) -> dict[str, dict[str, CatalogEntity]]:
+        """Current versions of several kinds in one statement: ``{kind: {id: entity}}``. Given
+        the ``generation`` the caller read, those kept at it come from memory, and the rest are
+        kept at the generation their own statement saw."""
         found: dict[str, dict[str, CatalogEntity]] = {kind: {} for kind in wanted}
-        clauses = [
-            sa.and_(_T.c.kind == kind, _T.c.entity_id.in_(sorted(ids)))
-            for kind, ids in wanted.items()
-            if ids
-        ]
-        if not clauses:
+        kept = self._entities if generation is not None else None
+        missing: dict[str, list[str]] = {}
+        for kind, ids in wanted.items():
+            for entity_id in sorted(ids):
+                entity = None
+                if kept is not None and generation is not None:
+                    entity = kept.get(kind, entity_id, generation)
+                if entity is None:
+                    missing.setdefault(kind, []).append(entity_id)
+                else:
+                    found[kind][entity_id] = entity
+        if not missing:
             return found
-        rows = self._db.execute(
-            sa.select(*_ENTITY_COLUMNS).where(_T.c.is_current, sa.or_(*clauses))
-        )
-        for row in rows:
-            found[row.kind][row.entity_id] = _entity(row)
+        clauses = [sa.and_(_T.c.kind == k, _T.c.entity_id.in_(ids)) for k, ids in missing.items()]
+        statement = sa.select(*_ENTITY_COLUMNS).where(_T.c.is_current, sa.or_(*clauses))
+        if kept is not None:
+            statement = statement.add_columns(GENERATION.scalar_subquery().label("gen"))
+        for row in self._db.execute(statement):
+            entity = found[row.kind][row.entity_id] = _entity(row)
+            if kept is not None and row[_GEN] is not None:
+                kept.put(entity, int(row[_GEN]))
         return found
 
     def matching(self, kind: str, conditions: tuple[Condition, ...], limit: int = 10) -> list[str]:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from core.persistence.approvals import ApprovalRepository, PolicyRepository
 from core.persistence.cancels import CancelRepository, IdempotencyRepository
+from core.persistence.catalog_cache import EntityCache
 from core.persistence.catalog_history import CatalogHistory
 from core.persistence.claims import ClaimRepository, OfferingChangeRepository
 from core.persistence.compiled import CompiledReads
@@ -44,12 +45,14 @@ class UnitOfWork:
         counts: CountCache | None = None,
         reads: CompiledReads | None = None,
         exact_total_up_to: int | None = None,
+        entities: EntityCache | None = None,
     ) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
         self._counts = counts
         self._reads = reads
         self._exact_total_up_to = exact_total_up_to
+        self._entities = entities
         self._write = write
         self._snapshot = snapshot
         self._connection: sa.Connection | None = None
@@ -76,7 +79,9 @@ class UnitOfWork:
 
     @functools.cached_property
     def catalog(self) -> CatalogRepository:
-        return CatalogRepository(self._open, self._dialect, self._counts, self._reads)
+        return CatalogRepository(
+            self._open, self._dialect, self._counts, self._reads, self._entities
+        )
 
     @functools.cached_property
     def catalog_history(self) -> CatalogHistory:
