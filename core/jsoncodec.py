@@ -1,5 +1,7 @@
-"""Stored JSON read back fast and exactly: orjson where it gives the same values as the
-standard decoder, the standard decoder where it would not (long integers, lone surrogates)."""
+"""Stored JSON written and read back fast and exactly: orjson where it gives the same values as
+the standard library, the standard library where it would not (long integers, lone surrogates).
+No NaN or infinity reaches a document (bodies refuse them, prices are finite decimals), the one
+value the two would write differently."""
 
 from __future__ import annotations
 
@@ -13,6 +15,15 @@ import orjson
 # found by mapping digits to "0" and the rest to " " (a regular expression costs ten times more).
 _DIGITS_ONLY = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
 _LONG_RUN = b"0" * 19
+
+
+def dumps(value: Any) -> str:
+    """JSON text of ``value``, orjson's where it can write it (the standard encoder's for an
+    integer past 64 bits, and its error for what neither writes)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def loads(text: bytes | str) -> Any:

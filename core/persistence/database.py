@@ -20,7 +20,8 @@ CONNECT_TIMEOUT_SECONDS = 5  # PostgreSQL; a URL's own ``connect_timeout`` wins
 
 def make_engine(url: str, **options: Any) -> sa.Engine:
     """An engine for SQLite (WAL, foreign keys, explicit BEGIN) or PostgreSQL (psycopg 3)."""
-    options.setdefault("json_deserializer", jsoncodec.loads)  # documents read back fast
+    options.setdefault("json_serializer", jsoncodec.dumps)  # documents written fast
+    options.setdefault("json_deserializer", jsoncodec.loads)  # and read back fast
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("postgresql+psycopg:") and importlib.util.find_spec("psycopg") is None:

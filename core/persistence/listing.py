@@ -8,11 +8,13 @@ given and marked as one, so a page of a large store never scans it to count. SQL
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from core.lru import LRU
 from core.query.ast import Query
 from core.query.sql import QueryCompiler
 
@@ -102,11 +104,29 @@ def _counted(
     return sa.select(sa.func.count()).select_from(capped)
 
 
+# Estimates asked again within this many seconds are answered from memory (per process): the
+# planner's figure moves only when the table is analyzed, so a page of a large store costs no
+# planning statement.
+ESTIMATE_SECONDS = 10.0
+_ESTIMATES: LRU[tuple[str, tuple[tuple[str, Any], ...]], tuple[float, int]] = LRU(256)
+
+
 def _planner_estimate(connection: sa.Connection, statement: sa.Select[Any]) -> int:
     """The rows PostgreSQL's planner expects ``statement`` to return (no row is read)."""
-    compiled = statement.compile(dialect=connection.dialect)
+    # IN lists expanded into their own parameters (the driver gets plain SQL text), so every
+    # parameter is a plain value and the statement with its values a key.
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    key = (str(compiled), tuple(sorted(compiled.params.items())))
+    now = time.monotonic()
+    kept = _ESTIMATES.get(key)
+    if kept is not None and now - kept[0] < ESTIMATE_SECONDS:
+        return kept[1]
     plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
     document = plan.scalar_one()
     if isinstance(document, str):
         document = json.loads(document)
-    return int(document[0]["Plan"]["Plan Rows"])
+    estimate = int(document[0]["Plan"]["Plan Rows"])
+    _ESTIMATES.put(key, (now, estimate))
+    return estimate

@@ -50,3 +50,17 @@ def test_random_numbers_decode_to_the_same_values() -> None:
         for form in (text, text.encode()):
             decoded = jsoncodec.loads(form)["prices"]
             assert [(type(v), repr(v)) for v in decoded] == [(type(v), repr(v)) for v in numbers]
+
+
+@pytest.mark.parametrize("text", [t for t in EDGES if t not in ("1e400", '"\\ud800"')])
+def test_what_is_written_reads_back_as_the_standard_encoder_writes_it(text: str) -> None:
+    value = json.loads(text)
+    assert json.loads(jsoncodec.dumps(value)) == json.loads(json.dumps(value))
+    assert repr(json.loads(jsoncodec.dumps(value))) == repr(value)
+
+
+def test_an_integer_past_64_bits_is_written_exactly() -> None:
+    value = {"n": 2**80 + 1, "m": [-(2**70)]}
+    assert jsoncodec.loads(jsoncodec.dumps(value)) == value
+    with pytest.raises(TypeError):
+        jsoncodec.dumps({"price": object()})  # what neither encoder writes stays an error
