@@ -13,7 +13,7 @@ from core.ordering.cancellation import CancellationService
 from core.ordering.model import CancelRequest, ProductOrder
 from core.ordering.service import OrderingService
 from core.ordering.support import UseCases
-from core.query import project
+from core.query import Query, project
 from core.requests import RequestContext
 from server import http
 from tmf622 import BASE_PATH
@@ -49,7 +49,10 @@ class _Handlers(Generic[T]):
         return http.context(self.public_base_url, BASE_PATH, self.trust_actor_headers)
 
     def list(self, kind: str, **_: Any) -> Response:
-        page = self.service.get_all(http.query_pairs(), self._ctx())
+        return self._list(self.service.list_query(http.query_pairs()))
+
+    def _list(self, query: Query) -> Response:
+        page = self.service.page(query, self._ctx())
         base = self._base()  # once per page, not per resource
         body = [project(self._out(r, base), page.query.fields, self._required) for r in page.items]
         status, headers = http.list_headers(page.total, len(body), page.exact)
@@ -84,6 +87,16 @@ class OrderHandlers(_Handlers[ProductOrder]):
 
     def _headers(self, order: ProductOrder) -> dict[str, str]:
         return {"ETag": order.etag}
+
+    def _list(self, query: Query) -> Response:
+        """Without a projection, the page as the store renders it (no decoding, no encoding)."""
+        if query.fields is not None:
+            return super()._list(query)
+        prefix = f"{self._base()}/productOrder/"
+        page = self.orders.rendered_page(query, self._ctx(), prefix, SNAPSHOT)
+        content = b"[" + b",".join(text.encode() for text in page.items) + b"]"
+        status, headers = http.list_headers(page.total, len(page.items), page.exact)
+        return http.encoded_response(content, status, headers)
 
     def create(self, kind: str, body: Any = None, **_: Any) -> Response:
         ctx = self._ctx()

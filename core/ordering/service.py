@@ -28,7 +28,7 @@ from core.ordering.model import (
     customer_of,
 )
 from core.ordering.patching import PRICES, patch_problems, reprice_needed
-from core.ordering.support import UseCases, href, request_hash
+from core.ordering.support import Page, UseCases, href, request_hash
 from core.persistence.listing import Found
 from core.persistence.uow import UnitOfWork
 from core.pricing import discounts
@@ -73,6 +73,16 @@ class OrderingService(UseCases[ProductOrder]):
 
     def party_of(self, uow: UnitOfWork, resource: ProductOrder) -> str | None:
         return resource.customer_id
+
+    def rendered_page(
+        self, query: Query, ctx: RequestContext | None, href_prefix: str, snapshot_key: str
+    ) -> Page[str]:
+        """``page`` as JSON texts made by the store (a list without a projection): each order
+        with its href (``href_prefix`` and its id) and its snapshot under ``snapshot_key``."""
+        parties = ctx.party_ids if ctx is not None else None
+        with self.db.uow(write=False) as uow:  # the page and its count: one statement
+            found = uow.orders.rendered(query, parties, href_prefix, snapshot_key)
+        return Page(found.items, found.total, query, found.exact)
 
     def timeline(self, order_id: str) -> list[TimelineEntry]:
         with self.db.uow(write=False) as uow:

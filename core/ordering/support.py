@@ -120,7 +120,10 @@ class UseCases(Generic[R]):
     def get_all(
         self, params: Iterable[tuple[str, str]], ctx: RequestContext | None = None
     ) -> Page[R]:
-        query = self.list_query(params)
+        return self.page(self.list_query(params), ctx)
+
+    def page(self, query: Query, ctx: RequestContext | None = None) -> Page[R]:
+        """One page of a parsed query, only of the caller's customers for a partner."""
         parties = ctx.party_ids if ctx is not None else None
         with self.db.uow(write=False) as uow:  # the page and its count: one statement
             found = self.find(uow, query, parties)

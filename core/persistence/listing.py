@@ -36,8 +36,10 @@ def list_page(
     compiler: QueryCompiler,
     query: Query,
     where: tuple[Any, ...] = (),
+    columns: tuple[Any, ...] | None = None,
 ) -> Found[Any]:
-    """Rows of the page in the query's order (insertion order breaks ties) and the total.
+    """Rows of the page in the query's order (insertion order breaks ties) and the total;
+    ``columns`` instead of the table's when given.
 
     The count rides in the page's own statement, so the two agree without a transaction; only
     a page past the end, and an estimate, take a statement of their own.
@@ -50,7 +52,7 @@ def list_page(
     counted = _counted(table, conditions, cap).correlate(None).scalar_subquery().label(_TOTAL)
     rows = list(
         connection.execute(
-            sa.select(table, counted)
+            sa.select(*(columns or (table,)), counted)
             .where(*conditions)
             .order_by(*order)
             .offset(query.offset)

@@ -89,6 +89,30 @@ _PARTY_ID = ("relatedParty", "id")
 _PARTIES = sa.type_coerce(sa.literal_column("product_order.document -> 'relatedParty'"), JSONB)
 
 
+def _rendered(dialect: str, href_prefix: str, snapshot_key: str) -> Any:
+    """The stored document with its href set, and the snapshot added (none stored: JSON null
+    or no value), as JSON text."""
+    href = sa.literal(href_prefix, sa.String) + _O.c.order_id
+    if dialect == "postgresql":
+        document = sa.func.jsonb_set(
+            sa.type_coerce(_O.c.document, JSONB),
+            sa.literal_column("'{href}'"),
+            sa.func.to_jsonb(href),
+        )
+        snapshot = sa.func.jsonb_build_object(sa.literal(snapshot_key, sa.String), _O.c.snapshot)
+        absent = sa.func.jsonb_typeof(sa.type_coerce(_O.c.snapshot, JSONB)) == "null"
+        whole = sa.case(
+            (_O.c.snapshot.is_(None) | absent, document), else_=document.op("||")(snapshot)
+        )
+        return sa.cast(whole, sa.Text)
+    plain = sa.func.json_set(_O.c.document, "$.href", href)
+    with_snapshot = sa.func.json_set(
+        _O.c.document, "$.href", href, f"$.{snapshot_key}", sa.func.json(_O.c.snapshot)
+    )
+    absent = _O.c.snapshot.is_(None) | (sa.func.json_type(_O.c.snapshot) == "null")
+    return sa.type_coerce(sa.case((absent, plain), else_=with_snapshot), sa.Text)
+
+
 class OrderRepository:
     """Product orders: one row each, the document plus the columns that are queried."""
 
@@ -243,6 +267,24 @@ class OrderRepository:
         compiler = self._by_customer if self._parties_are_customers(query) else self._compiler
         found = list_page(self._db, _O, compiler, query, where)
         return found._replace(items=[_order(r) for r in found.items])
+
+    def rendered(
+        self,
+        query: Query,
+        parties: frozenset[str] | None,
+        href_prefix: str,
+        snapshot_key: str,
+    ) -> Found[str]:
+        """``list``'s page as JSON texts the database makes: each document with its ``href``
+        (``href_prefix`` and the id) and its price snapshot under ``snapshot_key``, so a page
+        without a projection is never decoded and encoded again."""
+        where: tuple[Any, ...] = (_O.c.deleted_at.is_(None),)
+        if parties is not None:
+            where += (_O.c.customer_key.in_(sorted(parties)),)
+        compiler = self._by_customer if self._parties_are_customers(query) else self._compiler
+        text = _rendered(self._dialect, href_prefix, snapshot_key).label("rendered")
+        found = list_page(self._db, _O, compiler, query, where, (text,))
+        return found._replace(items=[str(r.rendered) for r in found.items])
 
     def _parties_are_customers(self, query: Query) -> bool:
         """Whether the query's relatedParty.id conditions may read ``customer_key`` instead and

@@ -6,9 +6,11 @@ import json
 import time
 
 import pytest
+import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from core.persistence.database import Database
+from core.persistence.tables import product_order
 from tests.e2e.test_tmf620_http import assert_error
 from tests.orders import add, change, home_bundle, order
 
@@ -268,3 +270,26 @@ def test_a_total_past_the_exact_limit_is_marked_as_an_estimate(
     assert "x-total-count-estimated" not in last.headers and len(last.json()) == 2
     few = shop.get(f"{API}/productOrder", params={"externalId": "e-1"})
     assert few.status_code == 200 and few.headers["x-total-count"] == "1"
+
+
+def test_a_list_holds_what_each_order_answers_on_its_own(
+    shop: TestClient, shop_db: Database
+) -> None:
+    """A page without a projection is made by the store; it says what a GET of each says."""
+    first = post_order(shop, order("cust-carol", add("1", "po-mobile-s"), home_bundle("2")))
+    second = post_order(shop, order("cust-dave", add("1", "po-mobile-s"), description="caf\u00e9"))
+    post_order(shop, order("cust-dave", add("1", "po-mobile-s")))
+    # Orders kept without a price snapshot: JSON null, and no value at all.
+    for order_id, none in ((first["id"], None), (second["id"], sa.null())):
+        with shop_db.engine.begin() as connection:
+            where = product_order.c.order_id == order_id
+            connection.execute(sa.update(product_order).where(where).values(snapshot=none))
+    for host in ("testserver", "api.example.com"):
+        page = shop.get(f"http://{host}{API}/productOrder", params={"sort": "orderDate"})
+        assert page.status_code == 200 and len(page.json()) == 3
+        for listed in page.json():
+            assert listed["href"] == f"http://{host}{API}/productOrder/{listed['id']}"
+            assert listed == shop.get(listed["href"]).json()
+        assert ["pricingSnapshot" in o for o in page.json()] == [False, False, True]
+    projected = shop.get(f"{API}/productOrder", params={"fields": "state"}).json()
+    assert all("state" in o and "description" not in o for o in projected)  # decoded, projected

@@ -3,6 +3,8 @@ selects the same orders, and totals past the exact limit estimated, marked, neve
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -97,13 +99,11 @@ def _place_many(ordering: OrderingService, ctx: RequestContext, count: int) -> l
 def test_totals_past_the_exact_limit_are_estimated_and_marked(
     shop_db: Database, order_schemas: Any, order_ctx: RequestContext
 ) -> None:
-    capped = Database(shop_db.url, exact_total_up_to=3, **_options(shop_db))
-    try:
-        ordering = OrderingService(capped, order_schemas)
+    with capped(shop_db, order_schemas, 3) as ordering:
         placed = _place_many(ordering, order_ctx, 6)
         first = ordering.get_all([("limit", "2")])
         assert [o.id for o in first.items] == placed[:2]
-        if capped.dialect == "postgresql":
+        if ordering.db.dialect == "postgresql":
             # Past the limit no scan counts: the planner's figure, at least one past the limit.
             assert not first.exact and first.total >= 4
         else:
@@ -114,26 +114,29 @@ def test_totals_past_the_exact_limit_are_estimated_and_marked(
         assert (small.total, small.exact, small.items) == (0, True, [])
         beyond = ordering.get_all([("limit", "2"), ("offset", "10")])
         assert beyond.items == [] and beyond.total >= 4
+
+
+@contextlib.contextmanager
+def capped(db: Database, order_schemas: Any, cap: int) -> Iterator[OrderingService]:
+    """Ordering on the same store (on PostgreSQL, the test's own schema), its list totals
+    exact up to ``cap`` only."""
+    options: dict[str, Any] = {}
+    if db.dialect == "postgresql":
+        with db.engine.connect() as connection:
+            path = connection.exec_driver_sql("SHOW search_path").scalar_one()
+        options["connect_args"] = {"options": f"-csearch_path={path}"}
+    narrow = Database(db.url, exact_total_up_to=cap, **options)
+    try:
+        yield OrderingService(narrow, order_schemas)
     finally:
-        capped.dispose()
-
-
-def _options(db: Database) -> dict[str, Any]:
-    """The same schema as ``db`` on PostgreSQL (tests run in a schema of their own)."""
-    if db.dialect != "postgresql":
-        return {}
-    with db.engine.connect() as connection:
-        path = connection.exec_driver_sql("SHOW search_path").scalar_one()
-    return {"connect_args": {"options": f"-csearch_path={path}"}}
+        narrow.dispose()
 
 
 def test_an_estimated_total_of_a_filtered_list_of_many_values(
     shop_db: Database, order_schemas: Any, order_ctx: RequestContext
 ) -> None:
     """Filters of several values (IN lists) and a partner's customers are estimated too."""
-    capped = Database(shop_db.url, exact_total_up_to=2, **_options(shop_db))
-    try:
-        ordering = OrderingService(capped, order_schemas)
+    with capped(shop_db, order_schemas, 2) as ordering:
         placed = _place_many(ordering, order_ctx, 5)
         partner = RequestContext(order_ctx.base_url, "c", party_ids=frozenset({"cust-carol", "x"}))
         params = [
@@ -144,6 +147,4 @@ def test_an_estimated_total_of_a_filtered_list_of_many_values(
         for _ in range(2):  # the second is answered from the kept estimate
             page = ordering.get_all(params, partner)
             assert [o.id for o in page.items] == placed[:2] and page.total >= 3
-            assert page.exact is (capped.dialect != "postgresql")
-    finally:
-        capped.dispose()
+            assert page.exact is (ordering.db.dialect != "postgresql")
