@@ -261,11 +261,7 @@ class OrderRepository:
 
     def list(self, query: Query, parties: frozenset[str] | None = None) -> Found[ProductOrder]:
         """A page of orders not deleted, only those for ``parties`` when given (a partner's)."""
-        where: tuple[Any, ...] = (_O.c.deleted_at.is_(None),)
-        if parties is not None:
-            where += (_O.c.customer_key.in_(sorted(parties)),)
-        compiler = self._by_customer if self._parties_are_customers(query) else self._compiler
-        found = list_page(self._db, _O, compiler, query, where)
+        found = self._page(query, parties)
         return found._replace(items=[_order(r) for r in found.items])
 
     def rendered(
@@ -278,13 +274,19 @@ class OrderRepository:
         """``list``'s page as JSON texts the database makes: each document with its ``href``
         (``href_prefix`` and the id) and its price snapshot under ``snapshot_key``, so a page
         without a projection is never decoded and encoded again."""
+        text = _rendered(self._dialect, href_prefix, snapshot_key).label("rendered")
+        found = self._page(query, parties, (text,))
+        return found._replace(items=[str(r.rendered) for r in found.items])
+
+    def _page(
+        self, query: Query, parties: frozenset[str] | None, columns: tuple[Any, ...] | None = None
+    ) -> Found[Any]:
+        """The rows of one page of orders not deleted (of ``parties`` when given)."""
         where: tuple[Any, ...] = (_O.c.deleted_at.is_(None),)
         if parties is not None:
             where += (_O.c.customer_key.in_(sorted(parties)),)
         compiler = self._by_customer if self._parties_are_customers(query) else self._compiler
-        text = _rendered(self._dialect, href_prefix, snapshot_key).label("rendered")
-        found = list_page(self._db, _O, compiler, query, where, (text,))
-        return found._replace(items=[str(r.rendered) for r in found.items])
+        return list_page(self._db, _O, compiler, query, where, columns)
 
     def _parties_are_customers(self, query: Query) -> bool:
         """Whether the query's relatedParty.id conditions may read ``customer_key`` instead and
@@ -293,9 +295,9 @@ class OrderRepository:
         named = [c for c in query.conditions if c.attribute.path == _PARTY_ID]
         if not named or any(k.attribute.path == _PARTY_ID for k in query.sort):
             return False
-        values = tuple(dict.fromkeys(v for c in named for v in c.values))
         if any(c.op not in ("eq", "ne") for c in named):
             return False
+        values = tuple(dict.fromkeys(v for c in named for v in c.values))
         if not all(isinstance(v, str) and v for v in values):
             return False
         if self._dialect == "postgresql":
