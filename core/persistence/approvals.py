@@ -7,8 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from core.approval.case import ApprovalCase
 from core.errors import Conflict
-from core.persistence.tables import approval_case as _A
-from core.persistence.tables import approval_policy as _P
+from core.persistence.work_tables import approval_case as _A
+from core.persistence.work_tables import approval_policy as _P
 
 
 class ApprovalRepository:

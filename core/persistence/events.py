@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from core.events.delivery import DEAD, DELIVERED, PENDING, WAITING, Delivery
 from core.events.subscription import Subscription
 from core.persistence.dialects import insert_for
-from core.persistence.tables import event_delivery, event_subscription, inbox, outbox
+from core.persistence.tables import outbox
+from core.persistence.work_tables import event_delivery, event_subscription, inbox
 
 _S = event_subscription
 _D = event_delivery

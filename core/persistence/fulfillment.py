@@ -16,7 +16,7 @@ from core.fulfillment.model import (
     ManualAction,
     Task,
 )
-from core.persistence.tables import fulfillment_action, fulfillment_task, task_attempt
+from core.persistence.work_tables import fulfillment_action, fulfillment_task, task_attempt
 
 _T = fulfillment_task
 _A = task_attempt

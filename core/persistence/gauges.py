@@ -7,13 +7,8 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from core.persistence.tables import (
-    approval_case,
-    event_delivery,
-    fulfillment_task,
-    outbox,
-    product_order,
-)
+from core.persistence.tables import outbox, product_order
+from core.persistence.work_tables import approval_case, event_delivery, fulfillment_task
 
 _O, _T, _E, _D, _A = product_order, fulfillment_task, outbox, event_delivery, approval_case
 Backlog = tuple[int, str | None]  # how many, and the time of the oldest (None: none)

@@ -8,14 +8,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from core.persistence.tables import (
-    event_delivery,
-    idempotency_key,
-    inbox,
-    outbox,
-    product_order,
-    task_attempt,
-)
+from core.persistence.tables import idempotency_key, outbox, product_order
+from core.persistence.work_tables import event_delivery, inbox, task_attempt
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from core import monitoring
 from core.fulfillment.orchestrator import Orchestrator
 from core.ordering.service import OrderingService
 from core.persistence.database import Database
-from core.persistence.tables import approval_case, event_delivery
+from core.persistence.work_tables import approval_case, event_delivery
 from core.requests import RequestContext
 from tests.conftest import PG_URL, private_database
 from tests.orders import add, order
