@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 import openapi
 from adapters.files import EXPORT_ROUTE
+from console.app import add_console
 from core.errors import DomainError
 from server import errors, http, logs, tracing
 from server.admin import AdminHandlers
@@ -197,6 +198,7 @@ def create_app(
         export_file_route(container.files),
         methods=["GET"],
     )
+    add_console(app, container)
     app.add_url_rule("/metrics", "metrics", container.metrics.route(), methods=["GET"])
     readiness = Readiness(container.db, container.relay, lambda: [runner, worker, *loops])
     app.add_url_rule("/health", "health", health_route(), methods=["GET"])

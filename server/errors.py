@@ -71,9 +71,14 @@ def error_response(
     )
 
 
+def status_of(exc: DomainError) -> int:
+    """The HTTP status of a core error (400 for any the table does not name)."""
+    return next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
+
+
 def domain_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, DomainError)
-    status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
+    status = status_of(exc)
     headers = {"Allow": ", ".join(exc.allowed)} if isinstance(exc, MethodNotAllowed) else None
     return error_response(status, exc.code, exc.reason, exc.message, headers)
 

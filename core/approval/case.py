@@ -102,25 +102,13 @@ class ApprovalCase:
                 f"{fingerprint}; read it again before deciding",
                 "Stale price",
             )
-        if actor == self.requester:
-            raise Forbidden(
-                f"{actor!r} asked for this discount and cannot decide on it", "Separation of duties"
-            )
-        if any(d["actor"] == actor for d in self.current):
-            raise Forbidden(
-                f"{actor!r} has already decided on this case: one person fills one role",
-                "Separation of duties",
-            )
+        refused = self.refusal(actor, roles, decision)
+        if refused is not None:
+            raise refused
         lent = self.delegated_to(actor)
         roles = roles | frozenset(r for d in lent for r in d["roles"])
         needed = self.open_slots() if decision == "approve" else self.slots
-        slot = next((s for s in needed if roles & set(s)), None)
-        if slot is None:
-            wanted = sorted({r for s in needed for r in s})
-            raise Forbidden(
-                f"{actor!r} holds none of the roles this case still needs ({', '.join(wanted)})",
-                "Not an approver",
-            )
+        slot = next(s for s in needed if roles & set(s))
         self.decisions.append(
             {
                 "actor": actor,
@@ -138,6 +126,33 @@ class ApprovalCase:
             self.status = DECISIONS[decision]
         elif not self.open_slots():
             self.status = APPROVED
+
+    def refusal(
+        self, actor: str | None, roles: frozenset[str], decision: str = "approve"
+    ) -> Forbidden | None:
+        """Why ``actor`` may not make ``decision`` on this case (None: they may): the rules of
+        separation of duties and of roles, as a decision and the console both apply them."""
+        if not actor:
+            return Forbidden("a decision needs an authenticated actor", "No actor")
+        if actor == self.requester:
+            return Forbidden(
+                f"{actor!r} asked for this discount and cannot decide on it", "Separation of duties"
+            )
+        if any(d["actor"] == actor for d in self.current):
+            return Forbidden(
+                f"{actor!r} has already decided on this case: one person fills one role",
+                "Separation of duties",
+            )
+        lent = self.delegated_to(actor)
+        roles = roles | frozenset(r for d in lent for r in d["roles"])
+        needed = self.open_slots() if decision == "approve" else self.slots
+        if not any(roles & set(s) for s in needed):
+            wanted = sorted({r for s in needed for r in s})
+            return Forbidden(
+                f"{actor!r} holds none of the roles this case still needs ({', '.join(wanted)})",
+                "Not an approver",
+            )
+        return None
 
     def delegated_to(self, user: str) -> list[dict[str, Any]]:
         """The delegations that reach ``user``, directly or through others."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from core import tracing
 from core.approval import events
-from core.approval.case import APPROVED, OPEN, REJECTED, ApprovalCase
+from core.approval.case import APPROVED, DECISIONS, OPEN, REJECTED, ApprovalCase
 from core.approval.policy import Policy
 from core.errors import Forbidden, NotFound
 from core.events.model import Change
@@ -25,6 +25,11 @@ class ApprovalService:
     def get(self, case_id: str) -> ApprovalCase:
         with self.ordering.db.uow(write=False) as uow:
             return self._case(uow, case_id)
+
+    def of_order(self, order_id: str) -> ApprovalCase | None:
+        """The approval case of an order, if its price ever needed one."""
+        with self.ordering.db.uow(write=False) as uow:
+            return uow.approvals.of_order(order_id)
 
     def with_snapshot(self, case_id: str) -> tuple[ApprovalCase, dict[str, Any] | None]:
         """A case and the price snapshot it is about (its order's, even a deleted one's)."""
@@ -78,6 +83,13 @@ class ApprovalService:
                     self.ordering.emit(uow, "productOrder", "StateChange", document, now, ctx)
             uow.commit()
         return case
+
+    def refusals(self, case: ApprovalCase, ctx: RequestContext) -> dict[str, Forbidden | None]:
+        """Per decision, why the caller may not make it on ``case`` (None: they may), judged
+        as ``decide`` judges it: their roles and those their deputies stand in for."""
+        with self.ordering.db.uow(write=False) as uow:
+            roles = self._acting(uow, ctx)
+        return {d: case.refusal(ctx.actor, roles, d) for d in DECISIONS}
 
     def delegate(self, case_id: str, to: str, reason: str, ctx: RequestContext) -> ApprovalCase:
         """Let another user decide in the caller's place on this case."""

@@ -73,6 +73,19 @@ class CatalogService:
             raise NotFound(kind_name, entity_id, version)
         return entity
 
+    def versions(self, kind_name: str, entity_id: str) -> list[CatalogEntity]:
+        """Every stored version of one entity, oldest first: its history side by side."""
+        with self.db.uow(write=False) as uow:
+            found = uow.catalog.versions(KINDS[kind_name].name, entity_id)
+        if not found:
+            raise NotFound(kind_name, entity_id)
+        return found
+
+    def count_by_status(self, kind_name: str) -> dict[str | None, int]:
+        """How many current entities of a kind are in each lifecycle status."""
+        with self.db.uow(write=False) as uow:
+            return uow.catalog.count_by_status(KINDS[kind_name].name)
+
     def list_query(self, kind_name: str, params: Iterable[tuple[str, str]]) -> Query:
         """Parse TMF630 parameters against the resource's schema (400 on any mistake)."""
         return parse_query(params, self.schemas, KINDS[kind_name].schema)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from core.errors import Conflict, InvalidRequest, NotFound
 from core.events.delivery import DEAD, Delivery
@@ -11,6 +12,20 @@ from core.persistence.database import Database
 
 log = logging.getLogger("tmf.events")
 STATUSES = ("waiting", "pending", "delivered", "dead")
+
+
+@dataclass
+class SubscriberHealth:
+    """How deliveries to one hub subscriber go: what is owed by status, the newest error."""
+
+    subscription_id: str
+    owed: dict[str, int] = field(default_factory=dict)  # waiting, pending, dead
+    last_error: str | None = None
+    last_delivered_at: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return not self.owed.get(DEAD)
 
 
 class DeliveryQueue:
@@ -31,6 +46,19 @@ class DeliveryQueue:
             raise InvalidRequest(f"status: one of {', '.join(STATUSES)}")
         with self.db.uow(write=False, snapshot=True) as uow:
             return uow.deliveries.page(status, subscription_id, limit, offset)
+
+    def health(self, subscription_ids: Iterable[str]) -> dict[str, SubscriberHealth]:
+        """Each subscriber's delivery health, read from what is owed and its newest delivery."""
+        found = {s: SubscriberHealth(s) for s in subscription_ids}
+        with self.db.uow(write=False, snapshot=True) as uow:
+            for subscription_id, status, count in uow.deliveries.owed_by_subscriber():
+                health = found.setdefault(subscription_id, SubscriberHealth(subscription_id))
+                health.owed[status] = count
+            for health in found.values():
+                if health.owed:
+                    health.last_error = uow.deliveries.last_error(health.subscription_id)
+                health.last_delivered_at = uow.deliveries.last_delivered(health.subscription_id)
+        return found
 
     def get(self, delivery_id: str) -> Delivery:
         found = None

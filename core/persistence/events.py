@@ -303,6 +303,38 @@ class DeliveryRepository:
         )
         return int(result.rowcount)
 
+    def owed_by_subscriber(self) -> list[tuple[str, str, int]]:
+        """``(subscription, status, count)`` of what is not delivered: read by the partial
+        index of owed rows, it costs what is owed, not everything ever delivered."""
+        rows = self._db.execute(
+            sa.select(_D.c.subscription_id, _D.c.status, sa.func.count())
+            .where(_D.c.status != DELIVERED)
+            .group_by(_D.c.subscription_id, _D.c.status)
+        )
+        return [(sub, status, int(n)) for sub, status, n in rows]
+
+    def last_error(self, subscription_id: str) -> str | None:
+        """The newest error of what is still owed to this subscriber."""
+        return self._db.execute(
+            sa.select(_D.c.last_error)
+            .where(
+                _D.c.subscription_id == subscription_id,
+                _D.c.status != DELIVERED,
+                _D.c.last_error.is_not(None),
+            )
+            .order_by(_D.c.seq.desc())
+            .limit(1)
+        ).scalar()
+
+    def last_delivered(self, subscription_id: str) -> str | None:
+        """When the newest delivery to this subscriber arrived (None: none yet)."""
+        return self._db.execute(
+            sa.select(_D.c.delivered_at)
+            .where(_D.c.subscription_id == subscription_id, _D.c.status == DELIVERED)
+            .order_by(_D.c.seq.desc())
+            .limit(1)
+        ).scalar()
+
     def count_by_status(self) -> dict[str, int]:
         rows = self._db.execute(sa.select(_D.c.status, sa.func.count()).group_by(_D.c.status))
         return {status: int(n) for status, n in rows}

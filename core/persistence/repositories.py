@@ -165,6 +165,15 @@ class CatalogRepository:
             row = self._db.execute(_GET_VERSION, params).first()
         return _entity(row) if row else None
 
+    def count_by_status(self, kind: str) -> dict[str | None, int]:
+        """Current entities of ``kind`` by lifecycle status (read by its index)."""
+        rows = self._db.execute(
+            sa.select(_T.c.lifecycle_status, sa.func.count())
+            .where(_T.c.kind == kind, _T.c.is_current)
+            .group_by(_T.c.lifecycle_status)
+        )
+        return {status: int(n) for status, n in rows}
+
     def versions(self, kind: str, entity_id: str) -> list[CatalogEntity]:
         rows = self._db.execute(
             sa.select(*_ENTITY_COLUMNS)

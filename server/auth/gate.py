@@ -69,7 +69,7 @@ class AuthGate:
         """Why a valid token may not call this (None: it may)."""
         if needed is not None and needed not in principal.scopes:
             return f"this operation needs the scope {needed!r}"
-        if principal.party_ids is not None and path.startswith("/admin/"):
+        if principal.party_ids is not None and path.startswith(("/admin/", "/console")):
             return "a partner token (one naming its customers) does not reach the admin API"
         return None
 

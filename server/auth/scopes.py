@@ -7,6 +7,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from console import ROUTES as CONSOLE_ROUTES
+
 SCOPES = (
     "tmf620:read",
     "tmf620:write",
@@ -62,7 +64,7 @@ def operations(documents: Mapping[str, Mapping[str, Any]]) -> Iterator[Operation
                         scope_of(api, template, verb),
                         api,
                     )
-    for method, path, scope in _EXTRA:
+    for method, path, scope in (*_EXTRA, *CONSOLE_ROUTES):
         yield Operation(method, path, None, scope)
 
 

@@ -9,6 +9,7 @@ import hmac
 import json
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import jwt
 import pytest
@@ -72,9 +73,13 @@ def test_every_operation_needs_a_token_and_its_scope(
     walked = 0
     for operation in operations(documents):
         url = concrete(operation.path)
-        call = {"method": operation.method, "url": url}
+        call: dict[str, Any] = {"method": operation.method, "url": url}
+        cookie = {}
         if operation.method in ("POST", "PATCH", "PUT"):
             call["json"] = {}
+        if operation.path.startswith("/console") and operation.method == "POST":
+            call = {**call, "json": None, "data": {"csrf_token": "t" * 43}}  # a console form
+            cookie = {"Cookie": f"tmf_console_csrf={'t' * 43}"}
         if operation.scope == PUBLIC:
             assert secured.request(**call).status_code not in (401, 403), url
             continue
@@ -86,7 +91,8 @@ def test_every_operation_needs_a_token_and_its_scope(
         assert refused.headers["www-authenticate"] == (
             f'Bearer error="insufficient_scope", scope="{operation.scope}"'
         )
-        allowed = secured.request(**call, headers=bearer(idp.token(scopes=[operation.scope])))
+        token = bearer(idp.token(scopes=[operation.scope]))
+        allowed = secured.request(**call, headers={**token, **cookie})
         assert allowed.status_code not in (401, 403), (url, allowed.text)
     assert walked > 60  # the three documents and the metrics route
 

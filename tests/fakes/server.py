@@ -28,10 +28,15 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serving(
-    backend: str, folder: pathlib.Path, settings: dict[str, str], *arguments: str
+    backend: str,
+    folder: pathlib.Path,
+    settings: dict[str, str],
+    *arguments: str,
+    seed_demo: bool = False,
 ) -> Iterator[str]:
     """A server process on a fresh database of `backend`, with `settings` in its environment
-    and `arguments` after ``serve``; stopped (SIGTERM) when the block ends."""
+    and `arguments` after ``serve``; stopped (SIGTERM) when the block ends. ``seed_demo``
+    loads the demo catalog first with ``tmf-adapter seed`` (``serve`` seeds only SQLite)."""
     schema = ""
     if backend == "sqlite":
         url = f"sqlite:///{folder}/tmf.db"
@@ -44,6 +49,15 @@ def serving(
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, **settings}
     log = (folder / "server.log").open("wb")
+    if seed_demo:
+        subprocess.run(
+            [str(BIN / "tmf-adapter"), "seed"],
+            cwd=folder,
+            env=env,
+            stdout=log,
+            stderr=log,
+            check=True,
+        )
     process = subprocess.Popen(
         [str(BIN / "tmf-adapter"), "serve", "--port", str(port), *arguments],
         cwd=folder,

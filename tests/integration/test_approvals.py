@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -344,3 +345,35 @@ def test_an_overdue_case_escalates_to_the_roles_its_rules_name(
     escalated = approvals.get(case.id)
     assert escalated.slots == [["head-of-sales", "sales-director"]] and escalated.escalations
     assert approvals.decide(case.id, "approve", "ok", case.fingerprint, head).status == "approved"
+
+
+def test_what_the_console_says_of_who_may_decide_is_what_a_decision_finds(
+    orders: OrderingService, approvals: ApprovalService
+) -> None:
+    """``refusals`` (the console shows it before anyone clicks) and ``decide`` agree."""
+    found, case = placed(orders, 15)
+    people = {
+        "requester": RequestContext(BASE, "c", actor="sam", roles=frozenset({"sales-director"})),
+        "no role": FINANCE,
+        "nobody": RequestContext(BASE, "c"),
+        "deputy": RequestContext(
+            BASE, "c", actor="dep", roles=frozenset({"deputy-sales-director"})
+        ),
+    }
+    said = {who: approvals.refusals(case, ctx) for who, ctx in people.items()}
+    assert said["requester"]["approve"] is not None
+    assert said["requester"]["approve"].reason == "Separation of duties"
+    assert said["no role"]["reject"] is not None
+    assert said["no role"]["reject"].reason == "Not an approver"
+    assert said["nobody"]["approve"] is not None and said["nobody"]["approve"].reason == "No actor"
+    assert said["deputy"] == {"approve": None, "reject": None, "requestChange": None}
+    for who in ("requester", "no role", "nobody"):
+        refusal = said[who]["approve"]
+        assert refusal is not None
+        with pytest.raises(Forbidden, match=re.escape(refusal.message)):
+            approvals.decide(case.id, "approve", "ok", case.fingerprint, people[who])
+    assert (
+        approvals.decide(case.id, "approve", "ok", case.fingerprint, people["deputy"]).status
+        == "approved"
+    )
+    assert state(orders, found.id) == "acknowledged"

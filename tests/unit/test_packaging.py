@@ -10,7 +10,7 @@ import tomllib
 from importlib.metadata import packages_distributions
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SERVER = ("core", "adapters", "server", "tmf620", "tmf622", "tmf637")
+SERVER = ("core", "adapters", "server", "console", "tmf620", "tmf622", "tmf637")
 CHECKER = ("conformance", "openapi", "tmfclient")
 # Declared without an import of their own: the driver SQLAlchemy loads for postgresql+psycopg.
 LOADED_BY_NAME = {"psycopg"}
