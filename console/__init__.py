@@ -22,5 +22,8 @@ ROUTES = (
     ("GET", f"{BASE_PATH}/catalog", READ),
     ("GET", f"{BASE_PATH}/catalog/{{id}}", READ),
     ("POST", f"{BASE_PATH}/identity", WRITE),
+    ("GET", f"{BASE_PATH}/login", PUBLIC),
+    ("GET", f"{BASE_PATH}/callback", PUBLIC),
+    ("POST", f"{BASE_PATH}/logout", PUBLIC),
     ("GET", f"{BASE_PATH}/static/{{name}}", PUBLIC),
 )

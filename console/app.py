@@ -13,18 +13,31 @@ from console import BASE_PATH, ROUTES, csrf
 from console.identity import AS_COOKIE, format_as
 from console.orders import OrderPages
 from console.pages import HERE, Pages, redirect, text
+from console.session import SessionCookies
+from console.signin import SignIn
 from console.watch import WatchPages
 from console.work import WorkPages
 from core.errors import InvalidRequest, NotFound
+from server.auth.tokens import TokenVerifier
 from server.container import Container
+from server.settings import Settings
 
 ASSETS = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
 
 
-def add_console(app: Any, container: Container) -> None:
+def console_sign_in(settings: Settings, verifier: TokenVerifier | None) -> SignIn | None:
+    """The console's OpenID Connect sign-in, when a client id is configured (TMF_AUTH=jwt)."""
+    if not settings.console_client_id or verifier is None:
+        return None
+    assert settings.console_session_secret
+    cookies = SessionCookies(settings.console_session_secret, settings.console_session_seconds)
+    return SignIn(settings, verifier, cookies)
+
+
+def add_console(app: Any, container: Container, sign_in: SignIn | None = None) -> None:
     """Mount ``/console`` on the connexion app, on the container's use cases."""
     settings = container.settings
-    pages = Pages(settings.auth, settings.trust_actor_headers)
+    pages = Pages(settings.auth, settings.trust_actor_headers, sign_in is not None)
     orders = OrderPages(
         pages,
         container.db,
@@ -60,6 +73,23 @@ def add_console(app: Any, container: Container) -> None:
             response.delete_cookie(AS_COOKIE, path=BASE_PATH)
         return response
 
+    async def login(request: Request) -> Response:
+        if sign_in is None:
+            raise NotFound("page", request.url.path)
+        if "signed_out" in request.query_params:
+            return pages.render(request, "signed_out.html")
+        return await sign_in.login(request)
+
+    async def callback(request: Request) -> Response:
+        if sign_in is None:
+            raise NotFound("page", request.url.path)
+        return await sign_in.callback(request)
+
+    async def logout(request: Request) -> Response:
+        if sign_in is None:
+            raise NotFound("page", request.url.path)
+        return await sign_in.logout(request)
+
     async def asset(request: Request) -> Response:
         found = ASSETS.get(request.path_params["name"])
         if found is None:
@@ -86,6 +116,9 @@ def add_console(app: Any, container: Container) -> None:
         ("GET", "/catalog"): watch.offerings,
         ("GET", "/catalog/{id}"): watch.offering,
         ("POST", "/identity"): identity,
+        ("GET", "/login"): login,
+        ("GET", "/callback"): callback,
+        ("POST", "/logout"): logout,
         ("GET", "/static/{name}"): asset,
     }
     assert {(m, BASE_PATH + p) for m, p in handlers} == {(m, p) for m, p, _ in ROUTES}

@@ -26,6 +26,7 @@ class Viewer:
     roles: frozenset[str]
     how: How
     scopes: frozenset[str] | None = None
+    party_ids: frozenset[str] | None = None  # a partner's customers (the gate keeps them out)
 
     @property
     def authenticated(self) -> bool:
@@ -49,7 +50,11 @@ class Viewer:
             scope["tmf.correlation_id"] = correlation_id_of(scope)
         roles = self.roles if self.how in ("token", "development") else frozenset[str]()
         return RequestContext(
-            base, str(scope["tmf.correlation_id"]), actor=self.deciding_actor, roles=roles
+            base,
+            str(scope["tmf.correlation_id"]),
+            actor=self.deciding_actor,
+            roles=roles,
+            party_ids=self.party_ids,
         )
 
 
@@ -58,7 +63,9 @@ def viewer(request: Request, trust_named_roles: bool) -> Viewer:
     name cookie (its roles count only when ``trust_named_roles``, in development mode)."""
     principal: Principal | None = request.scope.get(PRINCIPAL)
     if principal is not None:
-        return Viewer(principal.actor, principal.roles, "token", principal.scopes)
+        return Viewer(
+            principal.actor, principal.roles, "token", principal.scopes, principal.party_ids
+        )
     actor, roles = parse_as(request.cookies.get(AS_COOKIE, ""))
     if not actor:
         return Viewer(None, frozenset(), "anonymous")

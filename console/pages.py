@@ -41,9 +41,10 @@ class Refused(Exception):
 class Pages:
     """Renders templates for one app; ``trust_named_roles`` in development mode only."""
 
-    def __init__(self, auth: str, trust_named_roles: bool) -> None:
+    def __init__(self, auth: str, trust_named_roles: bool, signs_in: bool = False) -> None:
         self.auth = auth
         self.trust_named_roles = trust_named_roles
+        self.signs_in = signs_in  # the console has its OpenID Connect sign-in
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -65,6 +66,7 @@ class Pages:
             viewer=self.viewer(request),
             auth=self.auth,
             development=self.trust_named_roles,
+            signs_in=self.signs_in,
             csrf_field=csrf.FIELD,
             csrf_token=token,
             notice=request.query_params.get("notice"),

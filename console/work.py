@@ -60,7 +60,9 @@ class WorkPages:
     async def cases(self, request: Request) -> Response:
         viewer = self.pages.viewer(request)
         everyone = request.query_params.get("all") == "1"
-        cases = await self.pages.call(self.approvals.listing, OPEN)
+        offset = number(request.query_params.get("offset"))
+        read = await self.pages.call(self.approvals.listing, OPEN, None, False, PAGE + 1, offset)
+        more, cases = len(read) > PAGE, read[:PAGE]
         now = self.approvals.ordering.now()
         if viewer.roles and not everyone:
             cases = [c for c in cases if any(viewer.roles & set(s) for s in c.open_slots())]
@@ -72,6 +74,9 @@ class WorkPages:
             cases=cases,
             now=now,
             everyone=everyone,
+            offset=offset,
+            more=more,
+            page_size=PAGE,
             age=lambda at: age(at, moment),
         )
 

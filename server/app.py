@@ -19,14 +19,14 @@ from starlette.responses import Response
 
 import openapi
 from adapters.files import EXPORT_ROUTE
-from console.app import add_console
+from console.app import add_console, console_sign_in
 from core.errors import DomainError
 from server import errors, http, logs, tracing
 from server.admin import AdminHandlers
 from server.approvals import ApprovalHandlers
 from server.background import BackgroundLoop, JobRunner
 from server.container import Container, build_container, event_loops
-from server.gates import APIS, add_gates
+from server.gates import APIS, add_gates, build_verifier
 from server.guard import BodyTooLarge
 from server.hub import HubHandlers
 from server.probes import Readiness, health_route, ready_route
@@ -137,7 +137,9 @@ def create_app(
         lifespan=lifespan,
         middlewares=_middlewares(settings),
     )
-    add_gates(app, settings, metrics)
+    verifier = build_verifier(settings) if settings.auth == "jwt" else None
+    sign_in = console_sign_in(settings, verifier)
+    add_gates(app, settings, metrics, verifier, sign_in.cookies if sign_in else None)
     apis = {
         "tmf620": OperationResolver(
             CatalogHandlers(container.catalog, settings.public_base_url),
@@ -198,7 +200,7 @@ def create_app(
         export_file_route(container.files),
         methods=["GET"],
     )
-    add_console(app, container)
+    add_console(app, container, sign_in)
     app.add_url_rule("/metrics", "metrics", container.metrics.route(), methods=["GET"])
     readiness = Readiness(container.db, container.relay, lambda: [runner, worker, *loops])
     app.add_url_rule("/health", "health", health_route(), methods=["GET"])

@@ -9,7 +9,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 import openapi
 from server.access import AccessLog, RequestRecorder
-from server.auth.gate import AuthGate
+from server.auth.gate import AuthGate, Sessions
 from server.auth.scopes import ScopeMap
 from server.auth.tokens import ClaimNames, KeySet, TokenVerifier, jwks_from_file, jwks_from_url
 from server.guard import RequestGuard
@@ -24,7 +24,11 @@ APIS = (
 
 
 def add_gates(
-    app: connexion.AsyncApp, settings: Settings, recorder: RequestRecorder | None = None
+    app: connexion.AsyncApp,
+    settings: Settings,
+    recorder: RequestRecorder | None = None,
+    verifier: TokenVerifier | None = None,
+    sessions: Sessions | None = None,
 ) -> None:
     """What every request passes before connexion routes it, outermost first: the access log
     (correlation id, log line, request metrics), CORS (only for the origins configured), the
@@ -71,8 +75,9 @@ def add_gates(
         app.add_middleware(
             AuthGate,
             position=MiddlewarePosition.BEFORE_EXCEPTION,
-            verifier=build_verifier(settings),
+            verifier=verifier or build_verifier(settings),
             scopes=ScopeMap(documents),
+            sessions=sessions,
         )
 
 

@@ -47,6 +47,18 @@ class Settings(BaseSettings):
     auth_actor_claim: str = Field("sub", alias="TMF_AUTH_ACTOR_CLAIM", min_length=1)
     auth_roles_claim: str = Field("roles", alias="TMF_AUTH_ROLES_CLAIM", min_length=1)
     auth_party_claim: str = Field("party_ids", alias="TMF_AUTH_PARTY_CLAIM", min_length=1)
+    # The console's sign-in with TMF_AUTH=jwt: OpenID Connect, authorization code with PKCE, as
+    # this client of the issuer; its session cookie is signed with the secret (the same in
+    # every worker). Without a client id, the console takes bearer tokens only (a proxy's).
+    console_client_id: str | None = Field(None, alias="TMF_CONSOLE_CLIENT_ID")
+    console_client_secret: str | None = Field(None, alias="TMF_CONSOLE_CLIENT_SECRET")
+    console_scopes: str = Field("openid admin:read admin:write", alias="TMF_CONSOLE_SCOPES")
+    # Default: <TMF_AUTH_ISSUER>/.well-known/openid-configuration
+    console_oidc_metadata_url: str | None = Field(None, alias="TMF_CONSOLE_OIDC_METADATA_URL")
+    console_session_secret: str | None = Field(None, alias="TMF_CONSOLE_SESSION_SECRET")
+    console_session_seconds: int = Field(
+        8 * 3600, alias="TMF_CONSOLE_SESSION_SECONDS", ge=60, le=7 * 86400
+    )
     # TMF637 POST/PATCH/DELETE: off (products change through orders) or on, for migrations and
     # corrections, each audited with its actor and reason.
     inventory_writes: Literal["off", "on"] = Field("off", alias="TMF_INVENTORY_WRITES")
@@ -136,7 +148,21 @@ class Settings(BaseSettings):
                 missing.append("one of TMF_AUTH_JWKS_URL or TMF_AUTH_JWKS_FILE")
             if missing:
                 raise ValueError(f"TMF_AUTH=jwt needs {', '.join(missing)}")
+        if self.console_client_id:
+            if self.auth != "jwt":
+                raise ValueError("TMF_CONSOLE_CLIENT_ID is the console's sign-in: TMF_AUTH=jwt")
+            if len(self.console_session_secret or "") < 32:
+                raise ValueError(
+                    "TMF_CONSOLE_CLIENT_ID needs TMF_CONSOLE_SESSION_SECRET, at least 32 "
+                    "characters, the same in every worker (e.g. `openssl rand -hex 32`)"
+                )
         return self
+
+    @property
+    def console_metadata_url(self) -> str:
+        """Where the issuer's OpenID Connect metadata is."""
+        issuer = (self.auth_issuer or "").rstrip("/")
+        return self.console_oidc_metadata_url or f"{issuer}/.well-known/openid-configuration"
 
     @property
     def auth_chosen(self) -> bool:
@@ -182,7 +208,12 @@ class Settings(BaseSettings):
         for name in ("database_url", "simulator_database_url", "nats_url"):
             if values[name]:
                 values[name] = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", values[name])
-        for secret in ("provisioning_authorization", "provisioning_client_secret"):
+        for secret in (
+            "provisioning_authorization",
+            "provisioning_client_secret",
+            "console_client_secret",
+            "console_session_secret",
+        ):
             if values[secret]:
                 values[secret] = "***"
         return "\n".join(f"  {k} = {v}" for k, v in values.items())

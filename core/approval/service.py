@@ -38,11 +38,17 @@ class ApprovalService:
             return case, uow.orders.snapshot(case.order_id)
 
     def listing(
-        self, status: str | None = None, role: str | None = None, overdue: bool = False
+        self,
+        status: str | None = None,
+        role: str | None = None,
+        overdue: bool = False,
+        limit: int = 100,
+        offset: int = 0,
     ) -> list[ApprovalCase]:
+        """One page of cases by due time (``limit`` read from ``offset``), then filtered."""
         now = self.ordering.now()
         with self.ordering.db.uow(write=False) as uow:
-            cases = uow.approvals.listing(status)
+            cases = uow.approvals.listing(status, limit, offset)
         if role:
             cases = [c for c in cases if any(role in slot for slot in c.slots)]
         if overdue:

@@ -12,6 +12,7 @@ from core.persistence.database import Database
 
 log = logging.getLogger("tmf.events")
 STATUSES = ("waiting", "pending", "delivered", "dead")
+DELIVERED_COUNTED_UP_TO = 10_000  # past this, "at least" (a count never reads all history)
 
 
 @dataclass
@@ -22,6 +23,11 @@ class SubscriberHealth:
     owed: dict[str, int] = field(default_factory=dict)  # waiting, pending, dead
     last_error: str | None = None
     last_delivered_at: str | None = None
+    delivered: int = 0  # counted up to DELIVERED_COUNTED_UP_TO
+
+    @property
+    def delivered_at_least(self) -> bool:
+        return self.delivered >= DELIVERED_COUNTED_UP_TO
 
     @property
     def healthy(self) -> bool:
@@ -58,6 +64,9 @@ class DeliveryQueue:
                 if health.owed:
                     health.last_error = uow.deliveries.last_error(health.subscription_id)
                 health.last_delivered_at = uow.deliveries.last_delivered(health.subscription_id)
+                health.delivered = uow.deliveries.delivered_count(
+                    health.subscription_id, DELIVERED_COUNTED_UP_TO
+                )
         return found
 
     def get(self, delivery_id: str) -> Delivery:

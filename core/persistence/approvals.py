@@ -33,7 +33,11 @@ class ApprovalRepository:
     def listing(
         self, status: str | None = None, limit: int = 100, offset: int = 0
     ) -> list[ApprovalCase]:
-        query = sa.select(_A.c.document, _A.c.row_version).order_by(_A.c.due_at, _A.c.case_id)
+        # Due first, the soonest (and the overdue) first; those with no due time last, on both
+        # back ends (SQLite puts NULL first).
+        query = sa.select(_A.c.document, _A.c.row_version).order_by(
+            _A.c.due_at.is_(None), _A.c.due_at, _A.c.case_id
+        )
         if status:
             query = query.where(_A.c.status == status)
         rows = self._db.execute(query.limit(limit).offset(offset)).all()

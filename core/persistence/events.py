@@ -326,6 +326,17 @@ class DeliveryRepository:
             .limit(1)
         ).scalar()
 
+    def delivered_count(self, subscription_id: str, up_to: int) -> int:
+        """How many deliveries this subscriber got, counted no further than ``up_to`` (a page
+        shows "at least" past it, instead of reading every delivery ever made)."""
+        some = (
+            sa.select(sa.literal(1))
+            .where(_D.c.subscription_id == subscription_id, _D.c.status == DELIVERED)
+            .limit(up_to)
+            .subquery()
+        )
+        return int(self._db.execute(sa.select(sa.func.count()).select_from(some)).scalar_one())
+
     def last_delivered(self, subscription_id: str) -> str | None:
         """When the newest delivery to this subscriber arrived (None: none yet)."""
         return self._db.execute(

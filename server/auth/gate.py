@@ -4,6 +4,8 @@ carrying the scope of the operation it calls, or it is answered 401/403 here."""
 from __future__ import annotations
 
 import re
+from typing import Protocol
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 
@@ -12,15 +14,29 @@ from server.auth.tokens import InvalidToken, Principal, TokenVerifier, UnknownKe
 from server.guard import ASGIApp, Receive, Scope, Send, send_error
 
 PRINCIPAL = "tmf.principal"  # where the request's principal is kept in the ASGI scope
+CONSOLE = "/console"
+
+
+class Sessions(Protocol):
+    """The console's signed-in sessions: the access token a request's cookie holds."""
+
+    def access_token(self, scope: Scope) -> str | None: ...
 
 
 class AuthGate:
     """ASGI middleware: verifies the token, checks the scope, keeps the principal."""
 
-    def __init__(self, app: ASGIApp, verifier: TokenVerifier, scopes: ScopeMap) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        verifier: TokenVerifier,
+        scopes: ScopeMap,
+        sessions: Sessions | None = None,
+    ) -> None:
         self.app = app
         self.verifier = verifier
         self.scopes = scopes
+        self.sessions = sessions  # the console's sign-in, when it is configured
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -33,6 +49,9 @@ class AuthGate:
         try:
             principal = await self._principal(scope)
         except InvalidToken as error:
+            if self._signs_in(scope):  # a browser: to the sign-in, then back here
+                await _to_sign_in(send, scope)
+                return
             await send_error(
                 send,
                 401,
@@ -57,8 +76,24 @@ class AuthGate:
         scope[PRINCIPAL] = principal
         await self.app(scope, receive, send)
 
+    def _signs_in(self, scope: Scope) -> bool:
+        """A console request without a bearer token, when the console has its sign-in."""
+        path: str = scope["path"]
+        return (
+            self.sessions is not None
+            and (path == CONSOLE or path.startswith(CONSOLE + "/"))
+            and not any(name == b"authorization" for name, _ in scope["headers"])
+        )
+
     async def _principal(self, scope: Scope) -> Principal:
-        token = bearer_token(scope)
+        if self._signs_in(scope):
+            assert self.sessions is not None
+            found = self.sessions.access_token(scope)
+            if found is None:
+                raise InvalidToken("not signed in")
+            token = found
+        else:
+            token = bearer_token(scope)
         try:
             return self.verifier.verify(token, fetch=False)
         except UnknownKey:  # fetching the key set is I/O: off the event loop
@@ -72,6 +107,22 @@ class AuthGate:
         if principal.party_ids is not None and path.startswith(("/admin/", "/console")):
             return "a partner token (one naming its customers) does not reach the admin API"
         return None
+
+
+async def _to_sign_in(send: Send, scope: Scope) -> None:
+    """303 to the console's sign-in, which comes back to the page asked for."""
+    target = scope["path"] + (
+        f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else ""
+    )
+    location = f"{CONSOLE}/login?next={quote(target, safe='')}"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 303,
+            "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b""})
 
 
 def quoted_text(text: str) -> str:

@@ -217,6 +217,12 @@ class TokenVerifier:
 
     def _check(self, token: str, fetch: bool) -> tuple[Principal, float]:
         """The full check: the principal and when the token expires."""
+        claims = self.claims(token, self.audience, fetch)
+        return principal_of(claims, self.names), float(claims["exp"])
+
+    def claims(self, token: str, audience: str, fetch: bool = True) -> dict[str, Any]:
+        """The claims of a token of our issuer, signed by one of its keys, for ``audience``
+        (an access token for us; an ID token for the console's client); ``InvalidToken``."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -236,11 +242,11 @@ class TokenVerifier:
         if not key.signs_with(algorithm):
             raise InvalidToken(f"key {kid!r} does not sign with {algorithm}")
         try:
-            claims = jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 key.key,
                 algorithms=[algorithm],
-                audience=self.audience,
+                audience=audience,
                 issuer=self.issuer,
                 leeway=self.leeway,
                 options={"require": ["exp", "iss", "aud"]},
@@ -259,4 +265,4 @@ class TokenVerifier:
             raise InvalidToken("the token's signature does not verify") from None
         except jwt.PyJWTError as error:
             raise InvalidToken(f"the token is not valid: {type(error).__name__}") from None
-        return principal_of(claims, self.names), float(claims["exp"])
+        return claims

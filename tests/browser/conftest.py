@@ -34,8 +34,10 @@ ORDERING = "/tmf-api/productOrderingManagement/v4"
 ADMIN = "/admin/v1"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Per module: Playwright's sync API keeps an event loop running in this thread while it is
+    started, which a later test's ``asyncio.run`` (the NATS tests') may not find."""
     if not os.path.exists(CHROMIUM):  # CI installs it (.ci/run); a skip there fails the run
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     with sync_playwright() as playwright:

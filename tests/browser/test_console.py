@@ -119,6 +119,13 @@ def test_a_user_without_the_approver_role_cannot_decide(page: Page, api: httpx.C
     )
     assert forged.status == 403
     assert "Not an approver" in forged.text()
+    # The admin API, asked the same by the same person, refuses by the same rule.
+    through_api = api.post(
+        f"{ADMIN}/approvals/{case['id']}/decision",
+        json=form,
+        headers={"X-Actor-Id": "cole", "X-Actor-Roles": "sales"},
+    )
+    assert through_api.status_code == 403 and through_api.json()["reason"] == "Not an approver"
     # Without the token, the form is refused before any use case runs.
     tokenless = page.request.post(f"/console/approvals/{case['id']}/decision", form=form)
     assert tokenless.status == 403

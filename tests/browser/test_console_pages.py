@@ -80,7 +80,7 @@ def test_the_main_pages(browser: Browser, server: str) -> None:
         ("catalog", "/console/catalog", "Mobile S"),
         ("offering", "/console/catalog/po-mobile-s", "6 GB of data"),
     ]
-    for width, height in ((1280, 900), (1024, 768)):
+    for width, height in ((1280, 900), (1024, 768), (768, 1024)):  # laptop, tablet both ways
         context = browser.new_context(base_url=server, viewport={"width": width, "height": height})
         page = context.new_page()
         errors: list[str] = []

@@ -4,7 +4,10 @@ roles with it on."""
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 from collections.abc import Iterator
 
 import pytest
@@ -288,11 +291,13 @@ def test_the_deliveries_page_shows_each_subscribers_health_and_replays_its_dead_
     row = next(r for r in page.split("<tr") if subscription[:8] in r and "/hooks" in r)
     cells = re.findall(r'<td class="num">(\d+)</td>', row)
     assert cells == ["0", "0", "1"]  # waiting, pending, dead
+    assert re.findall(r'<td class="delivered num">(\d+)</td>', row) == ["1"]
     assert "500" in row and "Replay all dead" in row
     quiet_row = next(r for r in page.split("<tr") if quiet.json()["id"][:8] in r)
     assert re.findall(r'<td class="num">(\d+)</td>', quiet_row) == ["0", "0", "0"]
     assert "<td>—</td>" in quiet_row and "<td>—</td>" not in row  # never delivered / delivered
     assert "Replay all dead" not in quiet_row
+    assert re.findall(r'<td class="delivered num">(\d+)</td>', quiet_row) == ["0"]
     replayed = post(
         one_try,
         "/console/deliveries/replay",
@@ -305,3 +310,39 @@ def test_the_deliveries_page_shows_each_subscribers_health_and_replays_its_dead_
     arrived = receiver.wait_for(2)
     assert [e["event"]["productOrder"]["relatedParty"][0]["id"] for e in arrived][-1] == "cust-bob"
     assert 'class="stuck"' not in one_try.get("/console/deliveries").text
+
+
+def test_the_evidence_package_downloads_and_a_case_is_delegated_from_the_console(
+    dev: TestClient,
+) -> None:
+    placed = dev.post(ORDERS, json=business_order(15), headers=actor("sam", "sales")).json()
+    (case,) = [
+        c
+        for c in dev.get(APPROVALS, params={"status": "open"}).json()
+        if c["orderId"] == placed["id"]
+    ]
+    package = dev.get(f"/console/orders/{placed['id']}/evidence")
+    assert package.status_code == 200 and package.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(package.content)) as archive:
+        names = archive.namelist()
+        assert "evidence.json" in names and "manifest.json" in names
+        told = json.loads(archive.read("evidence.json"))
+    assert told["order"]["id"] == placed["id"]
+    assert told["approval"]["id"] == case["id"]
+
+    dora = "tmf_console_as=dora%7Csales-director"
+    form = {"to": "cole", "reason": "on leave"}
+    handed = post(dev, f"/console/approvals/{case['id']}/delegation", form, dora)
+    assert handed.status_code == 303  # type: ignore[attr-defined]
+    cole = "tmf_console_as=cole%7Csales"  # no role of his own: the delegation lends it
+    page = dev.get(f"/console/approvals/{case['id']}", headers={"Cookie": cole})
+    assert "dora → cole (sales-director)" in page.text and 'value="approve"' in page.text
+    done = post(
+        dev,
+        f"/console/approvals/{case['id']}/decision",
+        {"decision": "approve", "reason": "for dora", "fingerprint": case["fingerprint"]},
+        cole,
+    )
+    assert done.status_code == 303  # type: ignore[attr-defined]
+    (decision,) = dev.get(f"{APPROVALS}/{case['id']}").json()["decisions"]
+    assert decision["actor"] == "cole" and decision["onBehalfOf"] == ["dora"]
