@@ -111,6 +111,8 @@ event_delivery = sa.Table(
         sqlite_where=sa.text("status = 'pending'"),
     ),
     sa.Index("ix_event_delivery_stream", "subscription_id", "stream", "outbox_seq"),
+    # One subscriber's deliveries, newest first: its health, read a few rows deep (0016).
+    sa.Index("ix_event_delivery_subscriber", "subscription_id", "seq"),
     # What is still owed, by resource: the fan-out's and the promotion's lookups.
     sa.Index(
         "ix_event_delivery_owed",
