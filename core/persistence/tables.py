@@ -146,6 +146,7 @@ product_order = sa.Table(
     sa.UniqueConstraint("customer_key", "external_id", name="uq_product_order_external_id"),
     sa.Index("ix_product_order_state", "state", "seq"),
     sa.Index("ix_product_order_customer", "customer_key", "seq"),
+    # On PostgreSQL (0016): (order_date COLLATE "C" DESC NULLS LAST, seq), as lists sort it.
     sa.Index("ix_product_order_date", "order_date"),
     sa.Index(
         "ix_product_order_open_state_customer",
