@@ -88,6 +88,7 @@ def add_console(app: Any, container: Container, sign_in: SignIn | None = None) -
     async def logout(request: Request) -> Response:
         if sign_in is None:
             raise NotFound("page", request.url.path)
+        await pages.form(request, needs=None)  # signing out needs no scope, only its own form
         return await sign_in.logout(request)
 
     async def asset(request: Request) -> Response:

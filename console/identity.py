@@ -10,7 +10,7 @@ from urllib.parse import quote, unquote
 from starlette.requests import Request
 
 from core.requests import RequestContext
-from server.access import correlation_id_of
+from server.access import request_correlation_id
 from server.auth.gate import PRINCIPAL
 from server.auth.tokens import Principal
 
@@ -45,13 +45,10 @@ class Viewer:
     def context(self, request: Request, base_path: str) -> RequestContext:
         """The request context the use cases get, as the admin API would build it."""
         base = f"{request.url.scheme}://{request.url.netloc}{base_path}"
-        scope = request.scope
-        if "tmf.correlation_id" not in scope:
-            scope["tmf.correlation_id"] = correlation_id_of(scope)
         roles = self.roles if self.how in ("token", "development") else frozenset[str]()
         return RequestContext(
             base,
-            str(scope["tmf.correlation_id"]),
+            request_correlation_id(request.scope),
             actor=self.deciding_actor,
             roles=roles,
             party_ids=self.party_ids,

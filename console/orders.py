@@ -14,6 +14,7 @@ from core import monitoring
 from core.approval import evidence as approval_evidence
 from core.approval.service import ApprovalService
 from core.fulfillment import evidence
+from core.ordering.model import customer_of
 from core.ordering.service import OrderingService
 from core.ordering.states import ORDER_TRANSITIONS
 from core.persistence.database import Database
@@ -66,11 +67,7 @@ class OrderPages:
     async def listing(self, request: Request) -> Response:
         asked = {name: request.query_params.get(name, "").strip() for name in SEARCH}
         offset = number(request.query_params.get("offset"))
-        params = [(SEARCH[name], value) for name, value in asked.items() if value]
-        for name in ("from", "to"):
-            if asked[name] and "T" not in asked[name]:  # a date from the date picker
-                day_end = "T23:59:59.999Z" if name == "to" else "T00:00:00.000Z"
-                params = [(k, asked[name] + day_end if k == SEARCH[name] else v) for k, v in params]
+        params = [(SEARCH[name], _bound(name, value)) for name, value in asked.items() if value]
         params += [("sort", "-orderDate"), ("offset", str(offset)), ("limit", str(PAGE))]
         ctx = self.pages.viewer(request).context(request, ORDERING_PATH)
         page = await self.pages.call(self.ordering.get_all, params, ctx)
@@ -123,14 +120,6 @@ class OrderPages:
 
 def _summary(document: dict[str, Any]) -> dict[str, Any]:
     """What a row of the list shows of an order."""
-    customer = next(
-        (
-            p.get("id")
-            for p in document.get("relatedParty") or []
-            if str(p.get("role", "")).lower() == "customer"
-        ),
-        None,
-    )
     totals = [
         f"{t.get('priceType')}: {_money(t.get('price') or {})}"
         for t in document.get("orderTotalPrice") or []
@@ -139,12 +128,19 @@ def _summary(document: dict[str, Any]) -> dict[str, Any]:
         "id": document["id"],
         "externalId": document.get("externalId"),
         "state": document.get("state"),
-        "customer": customer,
+        "customer": customer_of(document),
         "orderDate": document.get("orderDate"),
         "category": document.get("category"),
         "items": len(document.get("productOrderItem") or []),
         "totals": totals,
     }
+
+
+def _bound(name: str, value: str) -> str:
+    """A date from the date picker as the first or last instant of that day."""
+    if name in ("from", "to") and "T" not in value:
+        return value + ("T23:59:59.999Z" if name == "to" else "T00:00:00.000Z")
+    return value
 
 
 def _items(items: list[dict[str, Any]], depth: int) -> Any:

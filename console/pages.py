@@ -78,14 +78,14 @@ class Pages:
             csrf.remember(response, token, csrf.secure_cookies(request))
         return response
 
-    async def form(self, request: Request, needs: str = "admin:write") -> FormData:
-        """The posted form once it passes the CSRF check and the user may write."""
+    async def form(self, request: Request, needs: str | None = "admin:write") -> FormData:
+        """The posted form once it passes the CSRF check and the user has ``needs``."""
         found = await request.form()
         sent = found.get(csrf.FIELD)
         problem = csrf.refusal(request, sent if isinstance(sent, str) else None)
         if problem is not None:
             raise Refused(problem)
-        if not self.viewer(request).may(needs):
+        if needs is not None and not self.viewer(request).may(needs):
             raise Forbidden(f"this action needs the scope {needs!r}", "Forbidden")
         return found
 

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from console import BASE_PATH, csrf
-from console.session import SessionCookies, forget
+from console.session import SIGN_IN, SessionCookies, forget
 from core.errors import Forbidden, InvalidRequest
 from server.auth.tokens import InvalidToken, TokenVerifier
 from server.settings import Settings
@@ -115,7 +115,7 @@ class SignIn:
             self._exchange, code, pending, self.redirect_uri(request)
         )
         response = RedirectResponse(pending["next"], 303)
-        response.delete_cookie("tmf_console_signin", path=BASE_PATH)
+        response.delete_cookie(SIGN_IN, path=BASE_PATH)
         self.cookies.set_session(response, access_token, csrf.secure_cookies(request))
         return response
 
@@ -156,12 +156,8 @@ class SignIn:
         return access
 
     async def logout(self, request: Request) -> Response:
-        """Both cookies gone; the provider asked to end its session too when it can."""
-        form = await request.form()
-        sent = form.get(csrf.FIELD)
-        problem = csrf.refusal(request, sent if isinstance(sent, str) else None)
-        if problem is not None:
-            raise Forbidden(problem, "Form refused")
+        """Both cookies gone; the provider asked to end its session too when it can (the
+        caller has checked the form's CSRF token)."""
         target = f"{BASE_PATH}/login?signed_out=1"
         end = (self._metadata or {}).get("end_session_endpoint")
         if isinstance(end, str):

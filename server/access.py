@@ -136,6 +136,13 @@ def _name(span: Any, scope: Scope, operation: Operation, status: int) -> None:
     span.set_attribute("tmf.correlation_id", scope["tmf.correlation_id"])
 
 
+def request_correlation_id(scope: Scope) -> str:
+    """The request's correlation id, fixed once in its scope (the access log fixes it first)."""
+    if "tmf.correlation_id" not in scope:
+        scope["tmf.correlation_id"] = correlation_id_of(scope)
+    return str(scope["tmf.correlation_id"])
+
+
 def correlation_id_of(scope: Scope) -> str:
     """The caller's X-Correlation-ID if it is safe in logs and headers, else a new one."""
     given = _header(scope, b"x-correlation-id")

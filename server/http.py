@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from core.requests import RequestContext
-from server.access import correlation_id_of
+from server.access import request_correlation_id
 from server.auth.gate import PRINCIPAL
 from server.auth.tokens import Principal
 
@@ -46,10 +46,7 @@ def empty_response(status: int = 204) -> Response:
 
 def correlation_id() -> str:
     """The caller's X-Correlation-ID, or one generated once for this request."""
-    scope = request.scope
-    if "tmf.correlation_id" not in scope:  # the access log fixes it first; this is its rule
-        scope["tmf.correlation_id"] = correlation_id_of(scope)
-    return str(scope["tmf.correlation_id"])
+    return request_correlation_id(request.scope)
 
 
 def base_url(public_base_url: str | None, api_base_path: str) -> str:
