@@ -52,7 +52,7 @@ class OrderPages:
         self.broker = broker
 
     async def dashboard(self, request: Request) -> Response:
-        found = await self.pages.call(monitoring.read, self.db, self.stuck_after, self.broker)
+        found = await self.pages.call(monitoring.overview, self.db, self.stuck_after)
         states = sorted(
             found.orders.items(), key=lambda s: (-found.stuck.get(s[0], 0), -s[1], s[0])
         )

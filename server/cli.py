@@ -18,6 +18,7 @@ from core.catalog.kinds import KINDS
 from core.fulfillment.orchestrator import Orchestrator
 from core.inventory import seeding as inventory_seeding
 from core.inventory.model import INVENTORY_PATH
+from core.ordering import seeding as order_seeding
 from core.persistence import migrate as migrations
 from core.query import Query
 from core.requests import RequestContext
@@ -126,7 +127,8 @@ def serve(
     embedded = container.settings.database_url.startswith("sqlite")
     if demo and embedded and _is_empty(container):
         created = _seed(container, "demo", f"http://{host}:{port}")
-        log.info("seeded the demo catalog and customers: %d records", created)
+        placed = _seed_orders(container, "demo", f"http://{host}:{port}")
+        log.info("seeded the demo catalog and customers (%d records), %d orders", created, placed)
     if container.settings.validation == "lenient":
         log.info("validation profile: lenient (references to other systems accepted)")
     root = f"http://{host}:{port}"
@@ -288,17 +290,29 @@ def _seed(container: Container, name: str, base: str) -> int:
     )
 
 
+def _seed_orders(container: Container, name: str, base: str) -> int:
+    """A few demo orders, for the console to show (the worker fulfils them once it runs)."""
+    ctx = RequestContext(f"{base}{ORDERING_PATH}", "seed", actor="seed")
+    return order_seeding.seed(container.ordering, order_seeding.fixture(name), ctx)
+
+
 @cli.command()
 def seed(
     demo: bool = typer.Option(True, "--demo/--no-demo", help="Load the demo telecom catalog."),
     base_url: str = typer.Option("http://127.0.0.1:8620", help="Server root used in hrefs."),
+    orders: bool = typer.Option(
+        False, "--orders", help="Also place the demo orders (as `serve` does on a new demo)."
+    ),
 ) -> None:
     """Load the demo catalog (entities that already exist are left as they are)."""
     container = _container()
     migrations.upgrade(container.db)
+    base = container.settings.public_base_url or base_url
     if demo:
-        created = _seed(container, "demo", container.settings.public_base_url or base_url)
+        created = _seed(container, "demo", base)
         typer.echo(f"created {created} catalog entities and installed products")
+    if orders:
+        typer.echo(f"placed {_seed_orders(container, 'demo', base)} demo orders")
 
 
 @cli.command()

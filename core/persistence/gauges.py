@@ -3,7 +3,7 @@ the same on a store of ten orders or ten million (finished work is never counted
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
 
@@ -63,3 +63,44 @@ class GaugeRepository:
             sa.select(sa.func.count(), overdue).where(_A.c.status == status)
         ).one()
         return int(n), int(late or 0)
+
+    def at_a_glance(
+        self, states: Iterable[str], moving: Iterable[str], before: str, now: str, cap: int
+    ) -> dict[str, int]:
+        """What the console's overview shows, each count read no further than ``cap + 1`` rows
+        (so ``cap + 1`` means "more than ``cap``"): open orders by state (``open:<state>``),
+        those of ``moving`` unchanged since ``before`` (``stuck:<state>``), tasks on hold,
+        open and overdue approval cases, dead letters; one round trip."""
+        open_orders = _rows(_O).where(_O.c.deleted_at.is_(None))
+        queries = {f"open:{s}": open_orders.where(_O.c.state == s) for s in sorted(states)}
+        queries |= {
+            f"stuck:{s}": open_orders.where(_O.c.state == s, _O.c.last_update < before)
+            for s in sorted(moving)
+        }
+        cases = _rows(_A).where(_A.c.status == "open")
+        queries |= {
+            "held": _rows(_T).where(_T.c.status == "held"),
+            "approvals": cases,
+            "overdue": cases.where(_A.c.due_at < now),
+            "dead": _rows(_D).where(_D.c.status == "dead"),
+        }
+        return self._capped_counts(queries, cap)
+
+    def _capped_counts(
+        self, queries: Mapping[str, sa.Select[tuple[int]]], cap: int
+    ) -> dict[str, int]:
+        """How many rows each query finds, up to ``cap + 1``, in one statement."""
+        counts = [
+            sa.select(sa.func.count())
+            .select_from(query.limit(cap + 1).subquery())
+            .scalar_subquery()
+            .label(name.replace(":", "_"))
+            for name, query in queries.items()
+        ]
+        row = self._db.execute(sa.select(*counts)).one()
+        return {name: int(n) for name, n in zip(queries, row, strict=True)}
+
+
+def _rows(table: sa.Table) -> sa.Select[tuple[int]]:
+    """Rows of ``table`` to count, naming no column (an index alone can answer)."""
+    return sa.select(sa.literal_column("1")).select_from(table)

@@ -156,6 +156,14 @@ product_order = sa.Table(
         postgresql_where=sa.text("deleted_at IS NULL"),
         sqlite_where=sa.text("deleted_at IS NULL"),
     ),
+    # Open orders of a state by last change: the overview's stuck counts, a range each (0017).
+    sa.Index(
+        "ix_product_order_open_state_update",
+        "state",
+        "last_update",
+        postgresql_where=sa.text("deleted_at IS NULL"),
+        sqlite_where=sa.text("deleted_at IS NULL"),
+    ),
     # The orders flagged other_parties; PostgreSQL's is a GIN index of their relatedParty
     # (migration 0015), so "does any name this party" is one index probe on either.
     sa.Index("ix_product_order_other_parties", "seq", sqlite_where=sa.text("other_parties")).ddl_if(

@@ -51,6 +51,24 @@ def case_of(api: httpx.Client, order_id: str) -> dict[str, Any]:
     return next(c for c in cases if c["orderId"] == order_id)
 
 
+def test_the_console_shows_the_demo_orders_fulfilled(page: Page) -> None:
+    """As the README's demo starts (``serve`` on SQLite; ``seed --orders`` on PostgreSQL)."""
+    page.goto("/console/orders?customer=cust-dave")
+    row = page.locator("main tbody tr").filter(has_text="demo-1")
+    expect(row).to_have_count(1)
+    row.locator("a").first.click()
+    expect(page.locator("main")).to_contain_text("demo-1")
+    for _ in range(50):  # the embedded worker fulfils it within seconds
+        if page.locator("h1 .state").inner_text() == "completed":
+            break
+        page.wait_for_timeout(200)
+        page.reload()
+    expect(page.locator("h1 .state")).to_have_text("completed")
+    expect(page.locator("main")).to_contain_text("Loyalty")
+    page.goto("/console/orders?externalId=demo-2")
+    expect(page.locator("main tbody tr")).to_have_count(1)
+
+
 def test_a_fallout_repaired_in_the_console_completes_the_order(
     page: Page, api: httpx.Client
 ) -> None:

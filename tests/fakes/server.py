@@ -36,7 +36,8 @@ def serving(
 ) -> Iterator[str]:
     """A server process on a fresh database of `backend`, with `settings` in its environment
     and `arguments` after ``serve``; stopped (SIGTERM) when the block ends. ``seed_demo``
-    loads the demo catalog first with ``tmf-adapter seed`` (``serve`` seeds only SQLite)."""
+    loads the demo catalog and orders first with ``tmf-adapter seed --orders`` (``serve``
+    seeds only SQLite)."""
     schema = ""
     if backend == "sqlite":
         url = f"sqlite:///{folder}/tmf.db"
@@ -51,7 +52,7 @@ def serving(
     log = (folder / "server.log").open("wb")
     if seed_demo:
         subprocess.run(
-            [str(BIN / "tmf-adapter"), "seed"],
+            [str(BIN / "tmf-adapter"), "seed", "--orders"],
             cwd=folder,
             env=env,
             stdout=log,

@@ -76,6 +76,24 @@ def test_backlogs_count_open_work_only(
     assert later.outbox_unpublished == later.outbox_unsent  # nothing was published
     assert (later.outbox_unpublished_seconds or 0) >= 7200 - 60
 
+    glance = monitoring.overview(shop_db, 3600)
+    assert (glance.orders, glance.stuck) == ({"held": 1, "acknowledged": 1}, now.stuck)
+    assert (glance.repair_queue, glance.dead_letters) == (1, 1)
+    assert (glance.approvals_open, glance.approvals_overdue) == (2, 1)
+    assert monitoring.overview(shop_db, 3600, clock=Later()).stuck == later.stuck
+
+
+def test_the_overview_counts_no_further_than_its_cap(
+    ordering: OrderingService, order_ctx: RequestContext, shop_db: Database
+) -> None:
+    for _ in range(3):
+        ordering.place(order("cust-carol", add("1", "po-mobile-s")), order_ctx)
+    assert monitoring.overview(shop_db, 3600, cap=3).orders == {"acknowledged": 3}
+    capped = monitoring.overview(shop_db, 3600, cap=2, clock=Later())
+    assert capped.orders == {"acknowledged": 3} == {"acknowledged": capped.cap + 1}
+    assert capped.stuck == {"acknowledged": 3}
+    assert monitoring.read(shop_db, 3600, broker=False).orders == {"acknowledged": 3}
+
 
 def _delivery(n: int, status: str, created_at: str) -> dict[str, object]:
     return {
@@ -118,10 +136,11 @@ def test_each_backlog_is_read_through_an_index(tmp_path: pathlib.Path) -> None:
         sa.event.listen(db.engine, "before_cursor_execute", seen)
         try:
             monitoring.read(db, 3600, broker=True)
+            monitoring.overview(db, 3600)  # one statement: a capped count per subquery
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", seen)
         queries = [(s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT")]
-        assert len(queries) == 6
+        assert len(queries) == 7
         with db.engine.connect() as connection:
             connection.exec_driver_sql("SET enable_seqscan = off")
             for query, parameters in queries:
@@ -131,3 +150,6 @@ def test_each_backlog_is_read_through_an_index(tmp_path: pathlib.Path) -> None:
                 # An index walked whole is a full count too: a condition, or an index of
                 # open work only.
                 assert "Index Cond" in plan or any(i in plan for i in OPEN_WORK), (query, plan)
+                # The overview's capped counts: every one of them by a condition or open work.
+                walks = plan.count("Index Cond") + sum(plan.count(f" on {i}") for i in OPEN_WORK)
+                assert walks >= plan.count("Limit"), (query, plan)
