@@ -50,13 +50,21 @@ def list_page(
         return Found([], *count_matches(connection, table, conditions))
     order = [*compiler.order_by(query.sort), table.c.seq]
     counted = _counted(table, conditions, cap).correlate(None).scalar_subquery().label(_TOTAL)
+    # The page's keys first, then its rows: PostgreSQL computes the select list of every row
+    # an OFFSET skips, so a deep page would render each document before it.
+    page = (
+        sa.select(table.c.seq)
+        .where(*conditions)
+        .order_by(*order)
+        .offset(query.offset)
+        .limit(query.limit)
+        .subquery("page")
+    )
     rows = list(
         connection.execute(
             sa.select(*(columns or (table,)), counted)
-            .where(*conditions)
+            .join_from(table, page, table.c.seq == page.c.seq)
             .order_by(*order)
-            .offset(query.offset)
-            .limit(query.limit)
         ).all()
     )
     if not rows:
@@ -110,25 +118,39 @@ def _counted(
 # planner's figure moves only when the table is analyzed, so a page of a large store costs no
 # planning statement.
 ESTIMATE_SECONDS = 10.0
-_ESTIMATES: LRU[tuple[str, tuple[tuple[str, Any], ...]], tuple[float, int]] = LRU(256)
+_ESTIMATES: LRU[tuple[Any, tuple[Any, ...]], tuple[float, int]] = LRU(256)
 
 
 def _planner_estimate(connection: sa.Connection, statement: sa.Select[Any]) -> int:
     """The rows PostgreSQL's planner expects ``statement`` to return (no row is read)."""
-    # IN lists expanded into their own parameters (the driver gets plain SQL text), so every
-    # parameter is a plain value and the statement with its values a key.
+    # The statement's structure and its values are the key: SQLAlchemy's cache key, cheaper
+    # than compiling it (which a hit then never does).
+    cache_key = statement._generate_cache_key()
+    key = None
+    if cache_key is not None:  # None: a statement SQLAlchemy cannot key, asked every time
+        key = (cache_key.key, tuple(_hashable(b.effective_value) for b in cache_key.bindparams))
+    now = time.monotonic()
+    kept = _ESTIMATES.get(key) if key is not None else None
+    if kept is not None and now - kept[0] < ESTIMATE_SECONDS:
+        return kept[1]
+    # IN lists expanded into their own parameters: the driver gets plain SQL text.
     compiled = statement.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
-    key = (str(compiled), tuple(sorted(compiled.params.items())))
-    now = time.monotonic()
-    kept = _ESTIMATES.get(key)
-    if kept is not None and now - kept[0] < ESTIMATE_SECONDS:
-        return kept[1]
     plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
     document = plan.scalar_one()
     if isinstance(document, str):
         document = json.loads(document)
     estimate = int(document[0]["Plan"]["Plan Rows"])
-    _ESTIMATES.put(key, (now, estimate))
+    if key is not None:
+        _ESTIMATES.put(key, (now, estimate))
     return estimate
+
+
+def _hashable(value: Any) -> Any:
+    """A bound value as part of a key: itself, or its JSON (IN lists, containment tests)."""
+    try:
+        hash(value)
+    except TypeError:
+        return json.dumps(value, sort_keys=True, default=str)
+    return value

@@ -132,6 +132,29 @@ def capped(db: Database, order_schemas: Any, cap: int) -> Iterator[OrderingServi
         narrow.dispose()
 
 
+def test_a_kept_estimate_answers_only_the_same_statement_with_the_same_values(
+    shop_db: Database, order_schemas: Any, order_ctx: RequestContext
+) -> None:
+    """The planner is asked again for another value, an IN list or a containment test."""
+    if shop_db.dialect != "postgresql":
+        return  # SQLite counts; it is never asked
+    with capped(shop_db, order_schemas, 1) as ordering:
+        _place_many(ordering, order_ctx, 3)
+        asked: list[str] = []
+        sa.event.listen(
+            ordering.db.engine,
+            "before_cursor_execute",
+            lambda _c, _k, statement, *_: asked.append(statement),
+        )
+        for value in ("cust-carol", "cust-carol", "cust-carol,x", "cust-carol,x", "x,cust-carol"):
+            ordering.get_all([("limit", "1"), ("relatedParty.id", value)])
+        for value in ("acknowledged", "acknowledged,held", "acknowledged"):
+            ordering.get_all([("limit", "1"), ("state", value)])
+        plans = [s for s in asked if s.startswith("EXPLAIN")]
+        # Eight lists, five distinct (statement, values): each of those asked once.
+        assert len(plans) == 5
+
+
 def test_an_estimated_total_of_a_filtered_list_of_many_values(
     shop_db: Database, order_schemas: Any, order_ctx: RequestContext
 ) -> None:
