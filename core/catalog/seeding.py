@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from importlib import resources
 from typing import Any
 
+from core import fixtures
 from core.catalog.kinds import KINDS
 from core.catalog.model import CatalogEntity
 from core.catalog.service import CatalogService
@@ -19,9 +18,7 @@ def fixture(name: str) -> list[dict[str, Any]]:
     """Entries ``{kind, id, document}`` of a fixture catalog, in an order that resolves."""
     if name not in FIXTURES:
         raise ValueError(f"unknown fixture {name!r}; choose from {FIXTURES}")
-    text = resources.files("core.catalog.fixtures").joinpath(f"{name}.json").read_text("utf-8")
-    entries: list[dict[str, Any]] = json.loads(text)
-    return entries
+    return fixtures.load("core.catalog.fixtures", name)
 
 
 def seed(service: CatalogService, entries: list[dict[str, Any]], ctx: RequestContext) -> int:

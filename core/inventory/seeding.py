@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from importlib import resources
 from typing import Any
 
+from core import fixtures
 from core.inventory.model import InstalledProduct
 from core.ordering.model import customer_of
 from core.persistence.database import Database
@@ -13,9 +12,7 @@ from core.persistence.database import Database
 
 def fixture(name: str = "demo") -> list[dict[str, Any]]:
     """The products of a named fixture file in ``core/inventory/fixtures``."""
-    text = resources.files("core.inventory.fixtures").joinpath(f"{name}.json").read_text("utf-8")
-    products: list[dict[str, Any]] = json.loads(text)
-    return products
+    return fixtures.load("core.inventory.fixtures", name)
 
 
 def seed(db: Database, products: list[dict[str, Any]], now: str) -> int:

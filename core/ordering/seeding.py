@@ -3,19 +3,16 @@ service with every rule (an order the demo catalog refuses fails the seed loudly
 
 from __future__ import annotations
 
-import json
-from importlib import resources
 from typing import Any
 
+from core import fixtures
 from core.ordering.service import OrderingService
 from core.requests import RequestContext
 
 
 def fixture(name: str = "demo") -> list[dict[str, Any]]:
     """The order bodies of a named fixture file in ``core/ordering/fixtures``."""
-    text = resources.files("core.ordering.fixtures").joinpath(f"{name}.json").read_text("utf-8")
-    orders: list[dict[str, Any]] = json.loads(text)
-    return orders
+    return fixtures.load("core.ordering.fixtures", name)
 
 
 def seed(ordering: OrderingService, orders: list[dict[str, Any]], ctx: RequestContext) -> int:
