@@ -43,8 +43,7 @@ def read(
     db: Database, stuck_after_seconds: float, broker: bool, clock: Clock | None = None
 ) -> Snapshot:
     """The backlogs now, in one consistent read."""
-    now = (clock or SystemClock()).now()
-    before = format_utc(now - timedelta(seconds=stuck_after_seconds))
+    now, before = _window(stuck_after_seconds, clock)
     with db.uow(write=False, snapshot=True) as uow:
         gauges = uow.gauges
         orders = gauges.open_orders(OPEN_STATES, before)
@@ -94,8 +93,7 @@ def overview(
 ) -> Overview:
     """The overview's counts, each reading at most ``cap + 1`` index entries: as cheap on a
     million open orders as on ten (the exact gauges are ``read``, for /metrics)."""
-    now = (clock or SystemClock()).now()
-    before = format_utc(now - timedelta(seconds=stuck_after_seconds))
+    now, before = _window(stuck_after_seconds, clock)
     with db.uow(write=False, snapshot=True) as uow:
         n = uow.gauges.at_a_glance(OPEN_STATES, MOVING, before, format_utc(now), cap)
     by_state = {s: n[f"open:{s}"] for s in OPEN_STATES if n[f"open:{s}"]}
@@ -108,6 +106,12 @@ def overview(
         dead_letters=n["dead"],
         cap=cap,
     )
+
+
+def _window(stuck_after_seconds: float, clock: Clock | None) -> tuple[datetime, str]:
+    """Now, and the last change before which an open order counts as stuck."""
+    now = (clock or SystemClock()).now()
+    return now, format_utc(now - timedelta(seconds=stuck_after_seconds))
 
 
 def _age(oldest: str | None, now: datetime) -> float:

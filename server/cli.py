@@ -125,13 +125,13 @@ def serve(
     container = _container()
     migrations.upgrade(container.db)
     embedded = container.settings.database_url.startswith("sqlite")
+    root = f"http://{host}:{port}"
     if demo and embedded and _is_empty(container):
-        created = _seed(container, "demo", f"http://{host}:{port}")
-        placed = _seed_orders(container, "demo", f"http://{host}:{port}")
+        created = _seed(container, "demo", root)
+        placed = _seed_orders(container, "demo", root)
         log.info("seeded the demo catalog and customers (%d records), %d orders", created, placed)
     if container.settings.validation == "lenient":
         log.info("validation profile: lenient (references to other systems accepted)")
-    root = f"http://{host}:{port}"
     for name, path, resource in (
         ("TMF620", BASE_PATH, "productOffering"),
         ("TMF622", ORDERING_PATH, "productOrder"),
