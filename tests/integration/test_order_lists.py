@@ -135,7 +135,7 @@ def capped(db: Database, order_schemas: Any, cap: int) -> Iterator[OrderingServi
 def test_a_kept_estimate_answers_only_the_same_statement_with_the_same_values(
     shop_db: Database, order_schemas: Any, order_ctx: RequestContext
 ) -> None:
-    """The planner is asked again for another value, an IN list or a containment test."""
+    """The planner is asked again for another value or another IN list (order counts)."""
     if shop_db.dialect != "postgresql":
         return  # SQLite counts; it is never asked
     with capped(shop_db, order_schemas, 1) as ordering:
