@@ -8,6 +8,7 @@ from typing import Any
 
 from core import tracing
 from core.approval.assessment import Assessment, assess, open_case, repriced, withdraw_case
+from core.approval.policy import Policy
 from core.approval.store import PolicyInForce
 from core.catalog.hashes import CatalogHashes
 from core.catalog.patching import apply_patch, identity_sent
@@ -129,6 +130,8 @@ class OrderingService(UseCases[ProductOrder]):
         if problems:
             raise InvalidRequest(problems, "Invalid order")
         with self.db.uow() as uow:
+            # Read before capture queues its inserts, so that they go with the order's.
+            policy = self.policies.current(uow)
             priced = self._capture(uow, document, items, now)
             order = ProductOrder(
                 order_id,
@@ -137,7 +140,7 @@ class OrderingService(UseCases[ProductOrder]):
                 correlation_id=ctx.correlation_id,
                 traceparent=tracing.current(),
             )
-            assessment = self._assess(uow, priced, document, ctx)
+            assessment = self._assess(policy, priced, document, ctx)
             if assessment is not None and assessment.needed:
                 why = f"approval needed ({assessment.summary()})"
                 order.start("pending", Stamp(now, why, ctx.actor, ctx.correlation_id))
@@ -234,7 +237,11 @@ class OrderingService(UseCases[ProductOrder]):
                 current.correlation_id,
                 traceparent=current.traceparent,
             )
-            assessment = self._assess(uow, priced, document, ctx) if priced is not None else None
+            assessment = (
+                self._assess(self.policies.current(uow), priced, document, ctx)
+                if priced is not None
+                else None
+            )
             target = (
                 repriced(uow, self.ids.new_id, order, assessment, ctx, now) if assessment else None
             )
@@ -279,10 +286,9 @@ class OrderingService(UseCases[ProductOrder]):
     # -- helpers ---------------------------------------------------------------------------
 
     def _assess(
-        self, uow: UnitOfWork, priced: Capture, document: JsonObject, ctx: RequestContext
+        self, policy: Policy | None, priced: Capture, document: JsonObject, ctx: RequestContext
     ) -> Assessment | None:
         """What the approval policy in force says of a priced order (None: there is none)."""
-        policy = self.policies.current(uow)
         if policy is None:
             return None
         categories = {

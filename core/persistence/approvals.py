@@ -7,18 +7,24 @@ from sqlalchemy.exc import IntegrityError
 
 from core.approval.case import ApprovalCase
 from core.errors import Conflict
+from core.persistence.compiled import CompiledReads
+from core.persistence.inserts import Inserts
 from core.persistence.work_tables import approval_case as _A
 from core.persistence.work_tables import approval_policy as _P
+
+_NEWEST = sa.select(_P.c.version).order_by(_P.c.seq.desc()).limit(1)
+_NEWEST_KEY = ("approval-policy-newest",)  # among the compiled reads
 
 
 class ApprovalRepository:
     """Cases by id and by order; a concurrent change of the same case is a 409, never lost."""
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, inserts: Inserts) -> None:
         self._db = connection
+        self._inserts = inserts
 
     def add(self, case: ApprovalCase) -> None:
-        self._db.execute(sa.insert(_A).values(**self._values(case)))
+        self._inserts.add(_A, [self._values(case)])
 
     def get(self, case_id: str) -> ApprovalCase | None:
         return self._one(_A.c.case_id == case_id)
@@ -72,11 +78,18 @@ class ApprovalRepository:
 class PolicyRepository:
     """Approval policies by version; the newest stored one is in force."""
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, reads: CompiledReads | None = None) -> None:
         self._db = connection
+        self._reads = reads
 
     def newest_version(self) -> str | None:
-        return self._db.execute(sa.select(_P.c.version).order_by(_P.c.seq.desc()).limit(1)).scalar()
+        """Asked by every order placed: a compiled read when the unit of work has them."""
+        read = self._reads.get(_NEWEST_KEY, lambda: _NEWEST) if self._reads else None
+        if read is not None:
+            rows = read.rows(self._db)
+            return str(rows[0][0]) if rows else None
+        found: str | None = self._db.execute(_NEWEST).scalar()
+        return found
 
     def document(self, version: str) -> dict[str, object] | None:
         found = self._db.execute(sa.select(_P.c.document).where(_P.c.version == version)).scalar()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict
 from core.ordering.model import CancelRequest
+from core.persistence.inserts import Inserts
 from core.persistence.listing import Found, list_page
 from core.persistence.ordering import deletion_of
 from core.persistence.tables import cancel_product_order, idempotency_key, product_order
@@ -97,8 +97,9 @@ class CancelRepository:
 class IdempotencyRepository:
     """Which resource an Idempotency-Key created, and a hash of the request that did."""
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, inserts: Inserts) -> None:
         self._db = connection
+        self._inserts = inserts
 
     def get(self, scope: str, key: str) -> tuple[str, str] | None:
         """``(request_hash, resource_id)`` stored for the key, if any."""
@@ -111,18 +112,18 @@ class IdempotencyRepository:
 
     def add(self, scope: str, key: str, request_hash: str, resource_id: str, now: str) -> None:
         """Remember the key; a concurrent request with the same key makes this a Conflict."""
-        try:
-            self._db.execute(
-                sa.insert(idempotency_key).values(
-                    scope=scope,
-                    key=key,
-                    request_hash=request_hash,
-                    resource_id=resource_id,
-                    created_at=now,
-                )
-            )
-        except IntegrityError:
-            raise Conflict(
-                f"Idempotency-Key {key!r} is being used by a concurrent request; retry",
-                "Idempotency key in use",
-            ) from None
+        row = {
+            "scope": scope,
+            "key": key,
+            "request_hash": request_hash,
+            "resource_id": resource_id,
+            "created_at": now,
+        }
+        self._inserts.add(idempotency_key, [row], conflict=lambda: _key_in_use(key))
+
+
+def _key_in_use(key: str) -> Conflict:
+    return Conflict(
+        f"Idempotency-Key {key!r} is being used by a concurrent request; retry",
+        "Idempotency key in use",
+    )

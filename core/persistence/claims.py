@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from core.ordering.model import OfferingChange
 from core.ordering.states import ORDER_FINAL
 from core.persistence.dialects import insert_for
+from core.persistence.inserts import Inserts
 from core.persistence.tables import order_offering_change, product_claim, product_order
 
 _C, _O, _W = product_claim, product_order, order_offering_change
@@ -82,14 +83,15 @@ class ClaimRepository:
 
 
 class OfferingChangeRepository:
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, inserts: Inserts) -> None:
         self._db = connection
+        self._inserts = inserts
 
     def add(self, order_id: str, customer_key: str, changes: list[OfferingChange]) -> None:
         """Record what the order's items change."""
         if changes:
-            self._db.execute(
-                sa.insert(_W),
+            self._inserts.add(
+                _W,
                 [
                     {
                         "order_id": order_id,

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import PoolProxiedConnection
 
 from core.lru import LRU
+from core.persistence.inserts import flush_queued
 
 # A read that took less than this the last time it ran counts as quick.
 QUICK_SECONDS = 0.005
@@ -74,7 +75,11 @@ class CompiledRead:
         give them (JSON decoded, booleans as bool); on a unit's connection, or on a pooled
         driver connection."""
         started = time.perf_counter()
-        driver = connection.connection if isinstance(connection, sa.Connection) else connection
+        if isinstance(connection, sa.Connection):
+            flush_queued(connection)  # a unit's queued inserts come first, as for any statement
+            driver: Any = connection.connection
+        else:
+            driver = connection
         cursor = driver.cursor()
         try:
             cursor.execute(self.sql, self.parameters)

@@ -12,6 +12,7 @@ from core import jsoncodec
 from core.persistence.catalog_cache import EntityCache
 from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
+from core.persistence.inserts import flush_before_statements
 from core.persistence.repositories import GENERATION, GENERATION_KEY
 from core.persistence.uow import UnitOfWork
 
@@ -31,6 +32,7 @@ def make_engine(url: str, **options: Any) -> sa.Engine:
             url, connect_args={"check_same_thread": False, "timeout": 30}, **options
         )
         _configure_sqlite(engine)
+        flush_before_statements(engine)
         return engine
     if "connect_timeout" not in url:  # a silent host must not hold a thread for minutes
         connect_args = dict(options.pop("connect_args", {}))
@@ -40,7 +42,9 @@ def make_engine(url: str, **options: Any) -> sa.Engine:
     options.setdefault("max_overflow", 20)
     # No pre-ping: it costs a round trip per request; stale connections are recycled instead.
     options.setdefault("pool_recycle", 1800)
-    return sa.create_engine(url, **options)
+    engine = sa.create_engine(url, **options)
+    flush_before_statements(engine)
+    return engine
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:

@@ -19,6 +19,7 @@ from core.ordering.model import (
 )
 from core.ordering.states import ORDER_FINAL
 from core.persistence.claims import OfferingChangeRepository
+from core.persistence.inserts import Inserts
 from core.persistence.listing import Found, list_page
 from core.persistence.tables import order_timeline, product_order
 from core.query.ast import Condition, Query
@@ -122,9 +123,10 @@ def _rendered(dialect: str, href_prefix: str, snapshot_key: str) -> Any:
 class OrderRepository:
     """Product orders: one row each, the document plus the columns that are queried."""
 
-    def __init__(self, connection: sa.Connection, dialect: str) -> None:
+    def __init__(self, connection: sa.Connection, dialect: str, inserts: Inserts) -> None:
         self._db = connection
         self._dialect = dialect
+        self._inserts = inserts
         columns: dict[tuple[str, ...], sa.Column[Any]] = {
             ("id",): _O.c.order_id,
             ("state",): _O.c.state,
@@ -139,14 +141,10 @@ class OrderRepository:
         )
 
     def add(self, order: ProductOrder, now: str) -> None:
-        """Insert a new order; an externalId the customer already used is a Conflict.
-
-        No savepoint: after a Conflict the unit of work is rolled back as a whole anyway.
-        """
-        try:
-            self._db.execute(sa.insert(_O).values(**_order_values(order, now)))
-        except IntegrityError:
-            raise duplicate_external_id(order) from None
+        """Queue a new order; an externalId the customer already used is a Conflict (when the
+        queue is sent). No savepoint: after a Conflict the unit is rolled back as a whole."""
+        values = _order_values(order, now)
+        self._inserts.add(_O, [values], conflict=lambda: duplicate_external_id(order))
 
     def get(self, order_id: str) -> ProductOrder | None:
         row = self._db.execute(_GET_ORDER, {"order_id": order_id}).first()
@@ -263,7 +261,7 @@ class OrderRepository:
         """An order that ended (or was deleted) changes nothing more for its customer: every
         write of an order's state passes here, so ``order_offering_change`` holds open orders
         only and stays as small as the open orders are."""
-        OfferingChangeRepository(self._db).forget(order_ids)
+        OfferingChangeRepository(self._db, self._inserts).forget(order_ids)
 
     def list(self, query: Query, parties: frozenset[str] | None = None) -> Found[ProductOrder]:
         """A page of orders not deleted, only those for ``parties`` when given (a partner's)."""
@@ -327,13 +325,14 @@ class OrderRepository:
 class TimelineRepository:
     """Every state transition of orders and items, in the order they happened."""
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, inserts: Inserts) -> None:
         self._db = connection
+        self._inserts = inserts
 
     def add(self, entries: list[TimelineEntry]) -> None:
         if entries:
-            self._db.execute(
-                sa.insert(order_timeline),
+            self._inserts.add(
+                order_timeline,
                 [
                     {
                         "order_id": e.order_id,

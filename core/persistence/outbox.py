@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from core import tracing
 from core.events.model import DomainEvent
+from core.persistence.inserts import Inserts
 from core.persistence.tables import outbox
 
 # Held for a transaction by whoever turns events into deliveries, or publishes them, so one
@@ -35,8 +36,9 @@ def _event(row: Any) -> DomainEvent:
 class OutboxRepository:
     """The transactional outbox: events written with the change that caused them."""
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, inserts: Inserts) -> None:
         self._db = connection
+        self._inserts = inserts
 
     def add(self, event: DomainEvent) -> None:
         self.add_many([event])
@@ -46,8 +48,8 @@ class OutboxRepository:
         if not events:
             return
         here = tracing.current()
-        self._db.execute(
-            sa.insert(outbox),
+        self._inserts.add(
+            outbox,
             [
                 {
                     "event_id": event.event_id,

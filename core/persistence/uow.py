@@ -21,6 +21,7 @@ from core.persistence.events import (
 )
 from core.persistence.fulfillment import ActionRepository, AttemptRepository, TaskRepository
 from core.persistence.gauges import GaugeRepository
+from core.persistence.inserts import Inserts
 from core.persistence.inventory import CorrectionRepository, InventoryRepository
 from core.persistence.jobs import JobRepository
 from core.persistence.listing import EXACT_TOTAL_UP_TO
@@ -78,6 +79,11 @@ class UnitOfWork:
         return self._connection
 
     @functools.cached_property
+    def inserts(self) -> Inserts:
+        """The unit's queued inserts (sent before its next statement and before it commits)."""
+        return Inserts(self._open, self._dialect)
+
+    @functools.cached_property
     def catalog(self) -> CatalogRepository:
         return CatalogRepository(
             self._open, self._dialect, self._counts, self._reads, self._entities
@@ -89,7 +95,7 @@ class UnitOfWork:
 
     @functools.cached_property
     def outbox(self) -> OutboxRepository:
-        return OutboxRepository(self._open)
+        return OutboxRepository(self._open, self.inserts)
 
     @functools.cached_property
     def jobs(self) -> JobRepository:
@@ -97,11 +103,11 @@ class UnitOfWork:
 
     @functools.cached_property
     def orders(self) -> OrderRepository:
-        return OrderRepository(self._open, self._dialect)
+        return OrderRepository(self._open, self._dialect, self.inserts)
 
     @functools.cached_property
     def timeline(self) -> TimelineRepository:
-        return TimelineRepository(self._open)
+        return TimelineRepository(self._open, self.inserts)
 
     @functools.cached_property
     def cancels(self) -> CancelRepository:
@@ -109,7 +115,7 @@ class UnitOfWork:
 
     @functools.cached_property
     def idempotency(self) -> IdempotencyRepository:
-        return IdempotencyRepository(self._open)
+        return IdempotencyRepository(self._open, self.inserts)
 
     @functools.cached_property
     def inventory(self) -> InventoryRepository:
@@ -125,7 +131,7 @@ class UnitOfWork:
 
     @functools.cached_property
     def offering_changes(self) -> OfferingChangeRepository:
-        return OfferingChangeRepository(self._open)
+        return OfferingChangeRepository(self._open, self.inserts)
 
     @functools.cached_property
     def tasks(self) -> TaskRepository:
@@ -153,11 +159,11 @@ class UnitOfWork:
 
     @functools.cached_property
     def approvals(self) -> ApprovalRepository:
-        return ApprovalRepository(self._open)
+        return ApprovalRepository(self._open, self.inserts)
 
     @functools.cached_property
     def policies(self) -> PolicyRepository:
-        return PolicyRepository(self._open)
+        return PolicyRepository(self._open, self._reads)
 
     @functools.cached_property
     def gauges(self) -> GaugeRepository:
@@ -169,6 +175,8 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self._transaction is not None
+        if "inserts" in self.__dict__:
+            self.inserts.flush()
         if "catalog" in self.__dict__ and self.catalog.changed:
             self.catalog.bump_generation()  # last, so writers hold the counter row briefly
         self._transaction.commit()
@@ -183,6 +191,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if "inserts" in self.__dict__:
+            self.inserts.close()
         self.rollback()
         if self._connection is not None:
             self._connection.close()
