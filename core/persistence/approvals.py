@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from core.approval.case import ApprovalCase
 from core.errors import Conflict
 from core.persistence.compiled import CompiledReads
-from core.persistence.inserts import Inserts
+from core.persistence.inserts import Inserts, flush_queued
 from core.persistence.work_tables import approval_case as _A
 from core.persistence.work_tables import approval_policy as _P
 
@@ -97,6 +97,7 @@ class PolicyRepository:
 
     def add(self, version: str, document: dict[str, object], actor: str | None, now: str) -> None:
         """Store a new version (409 when that version exists: versions are never rewritten)."""
+        flush_queued(self._db)  # what was queued first is not this savepoint's error
         try:
             with self._db.begin_nested():
                 self._db.execute(

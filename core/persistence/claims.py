@@ -82,6 +82,22 @@ class ClaimRepository:
         )
 
 
+# What other open orders of the customer change, built once: every order placed asks.
+_STILL_OPEN = (
+    _W.c.customer_key == sa.bindparam("customer_key"),
+    _W.c.order_id != sa.bindparam("besides"),
+    _O.c.state.not_in(sorted(ORDER_FINAL)),
+    _O.c.deleted_at.is_(None),
+)
+_PENDING = sa.select(_W).join(_O, _O.c.order_id == _W.c.order_id).where(*_STILL_OPEN)
+_PENDING_ADDS = _PENDING.where(
+    _W.c.effect == "add", _W.c.offering_id.in_(sa.bindparam("offerings", expanding=True))
+).limit(sa.bindparam("shown", type_=sa.Integer))  # no order: any will do, and no sort of all
+_PENDING_REMOVES = _PENDING.where(
+    _W.c.effect == "remove", _W.c.product_id.in_(sa.bindparam("products", expanding=True))
+)
+
+
 class OfferingChangeRepository:
     def __init__(self, connection: sa.Connection, inserts: Inserts) -> None:
         self._db = connection
@@ -121,26 +137,16 @@ class OfferingChangeRepository:
         """What the customer's other open orders do: add one of ``adds_of`` (the first
         ``adds_shown``: one is enough to refuse, and many open orders may add the same), or
         remove one of ``products`` (each is claimed by one open order at most)."""
-        still_open = (
-            _W.c.customer_key == customer_key,
-            _W.c.order_id != (besides or ""),
-            _O.c.state.not_in(sorted(ORDER_FINAL)),
-            _O.c.deleted_at.is_(None),
-        )
-        select = sa.select(_W).join(_O, _O.c.order_id == _W.c.order_id)
+        values = {"customer_key": customer_key, "besides": besides or ""}
         rows: list[Any] = []
         if adds_of:
-            rows += self._db.execute(
-                select.where(
-                    *still_open, _W.c.effect == "add", _W.c.offering_id.in_(sorted(adds_of))
-                ).limit(adds_shown)  # no order: any will do, and no sort of them all
-            ).all()
+            found = self._db.execute(
+                _PENDING_ADDS, values | {"offerings": sorted(adds_of), "shown": adds_shown}
+            )
+            rows += found.all()
         if products:
-            rows += self._db.execute(
-                select.where(
-                    *still_open, _W.c.effect == "remove", _W.c.product_id.in_(sorted(products))
-                )
-            ).all()
+            found = self._db.execute(_PENDING_REMOVES, values | {"products": sorted(products)})
+            rows += found.all()
         return [
             OfferingChange(r.order_id, r.item_id, r.effect, r.offering_id, r.product_id)
             for r in rows

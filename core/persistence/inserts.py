@@ -51,7 +51,10 @@ class Inserts:
         self._db = connection
         self._postgresql = dialect == "postgresql"
         self._entries: list[_Entry] = []
-        connection.info[_QUEUE] = self
+        # The pooled connection's own dictionary, kept so that closing never touches a
+        # connection that broke (its queue must not outlive the unit on the pooled one).
+        self._info = connection.info
+        self._info[_QUEUE] = self
 
     def add(self, table: sa.Table, rows: list[Row], conflict: Conflict | None = None) -> None:
         """Queue ``rows`` (each naming the same columns) for ``table``; ``conflict`` makes the
@@ -74,7 +77,8 @@ class Inserts:
     def close(self) -> None:
         """Forget what is queued (the unit rolled back) and release the connection."""
         self._entries = []
-        self._db.info.pop(_QUEUE, None)
+        if self._info.get(_QUEUE) is self:
+            del self._info[_QUEUE]
 
     def _send(self, entry: _Entry) -> None:
         try:

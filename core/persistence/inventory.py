@@ -15,6 +15,16 @@ from core.query.ast import Query
 from core.query.sql import QueryCompiler
 
 _P = installed_product
+# The customer's live products of some offerings: asked by every order placed, built once.
+_LIVE_OF_OFFERINGS = (
+    sa.select(_P)
+    .where(
+        _P.c.customer_id == sa.bindparam("customer_id"),
+        _P.c.offering_id.in_(sa.bindparam("offerings", expanding=True)),
+        _P.c.status.in_(sorted(LIVE_STATUSES)),
+    )
+    .order_by(_P.c.seq)
+)
 
 
 def _product(row: Any) -> InstalledProduct:
@@ -84,16 +94,8 @@ class InventoryRepository:
         """The customer's live products of these offerings (index: customer, offering)."""
         if not offering_ids:
             return []
-        rows = self._db.execute(
-            sa.select(_P)
-            .where(
-                _P.c.customer_id == customer_id,
-                _P.c.offering_id.in_(sorted(offering_ids)),
-                _P.c.status.in_(sorted(LIVE_STATUSES)),
-            )
-            .order_by(_P.c.seq)
-        )
-        return [_product(r) for r in rows]
+        values = {"customer_id": customer_id, "offerings": sorted(offering_ids)}
+        return [_product(r) for r in self._db.execute(_LIVE_OF_OFFERINGS, values)]
 
     def of_offering(self, offering_id: str, limit: int) -> list[str]:
         """Ids of products (in any status) of this offering, up to ``limit``."""

@@ -19,7 +19,7 @@ from core.ordering.model import (
 )
 from core.ordering.states import ORDER_FINAL
 from core.persistence.claims import OfferingChangeRepository
-from core.persistence.inserts import Inserts
+from core.persistence.inserts import Inserts, flush_queued
 from core.persistence.listing import Found, list_page
 from core.persistence.tables import order_timeline, product_order
 from core.query.ast import Condition, Query
@@ -226,6 +226,7 @@ class OrderRepository:
 
     def update(self, order: ProductOrder, now: str) -> None:
         """Store ``order`` (its row version already bumped) unless someone changed it meanwhile."""
+        flush_queued(self._db)  # what was queued first is not this savepoint's error
         try:
             with self._db.begin_nested():
                 result = self._db.execute(

@@ -15,6 +15,7 @@ from core.errors import Conflict
 from core.persistence.catalog_cache import EntityCache
 from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
+from core.persistence.inserts import flush_queued
 from core.persistence.tables import catalog_entity, catalog_generation
 from core.query.ast import Condition, Query
 from core.query.sql import QueryCompiler
@@ -185,6 +186,7 @@ class CatalogRepository:
     def add(self, entity: CatalogEntity) -> None:
         """Insert a new version; a duplicate (kind, id, version) is a Conflict."""
         self.changed = True
+        flush_queued(self._db)  # what was queued first is not this savepoint's error
         try:
             with self._db.begin_nested():
                 self._db.execute(sa.insert(_T).values(**_row_values(entity)))

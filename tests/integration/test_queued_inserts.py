@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict
 from core.events.model import DomainEvent
@@ -107,6 +108,19 @@ def test_a_broken_constraint_raises_the_conflict_of_the_insert_that_broke_it(
     with db.uow(write=False) as uow:
         assert uow.orders.get("o-2") is None  # nothing of a unit that failed is kept
         assert uow.timeline.of("o-2") == []
+
+
+def test_a_savepoint_begins_after_the_inserts_queued_before_it(db: Database) -> None:
+    """A queued insert that breaks a constraint raises its own error at the savepoint, never
+    the conflict the savepoint's insert stands for (here: a policy version that exists)."""
+    with db.uow() as uow:
+        uow.outbox.add(_event("e-1"))
+        uow.commit()
+    with pytest.raises(IntegrityError), db.uow() as uow:
+        uow.outbox.add(_event("e-1"))  # an event id is unique; the outbox names no conflict
+        uow.policies.add("v-1", {"version": "v-1"}, None, NOW)
+    with db.uow(write=False) as uow:
+        assert uow.policies.newest_version() is None
 
 
 def test_values_are_stored_as_sqlalchemy_stores_them(db: Database) -> None:

@@ -88,7 +88,7 @@ PLAIN = st.recursive(
 
 @settings(max_examples=400, deadline=None)
 @given(PLAIN)
-def test_the_standard_encoders_path_writes_the_same_bytes(value: object) -> None:
-    """What snapshots hold (strings, integers, booleans; ASCII names) takes the fast path."""
+def test_the_fast_path_writes_the_same_bytes(value: object) -> None:
+    """What snapshots hold (strings, integers, booleans; ASCII names) takes orjson's path."""
     assert _already_canonical(value)
     assert ours(value) == rfc8785.dumps(value) == jcs.canonicalize(value)
