@@ -6,15 +6,18 @@ worker processes, so tests can prove that no side effect ever happened twice.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from core.persistence.database import make_engine
+from core.persistence.dialects import insert_for
 
+REPEAT = "repeat"  # a call for a key whose side effect already happened: answered from memory
 metadata = sa.MetaData()
 
 sim_effect = sa.Table(
@@ -64,47 +67,79 @@ class Ledger:
 
     def effect(self, system: str, key: str) -> Effect | None:
         with self.engine.connect() as connection:
-            row = connection.execute(
-                sa.select(sim_effect).where(
-                    sim_effect.c.system == system, sim_effect.c.idempotency_key == key
-                )
-            ).first()
-        return _effect(row) if row else None
+            return self._effect(connection, system, key)
 
-    def record_effect(self, effect: Effect, at: float) -> bool:
-        """Record a side effect; False when this key already had one (nothing is repeated)."""
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(
-                    sa.insert(sim_effect).values(
-                        system=effect.system,
-                        idempotency_key=effect.key,
-                        operation=effect.operation,
-                        order_id=effect.order_id,
-                        target=effect.target,
-                        reference=effect.reference,
-                        at=at,
-                    )
+    def look(self, system: str, key: str) -> tuple[Effect | None, int]:
+        """The key's side effect, if it had one, and how many calls came for it."""
+        with self.engine.connect() as connection:
+            return self._effect(connection, system, key), self._count_calls(connection, system, key)
+
+    def record_effect(self, effect: Effect, at: float, answer: str) -> bool:
+        """Record a side effect and the call that made it, answered ``answer``; False when
+        this key already had one (nothing is repeated: the call is recorded as a repeat)."""
+        with self._writing() as connection:
+            added = connection.execute(
+                insert_for(connection, sim_effect)
+                .values(
+                    system=effect.system,
+                    idempotency_key=effect.key,
+                    operation=effect.operation,
+                    order_id=effect.order_id,
+                    target=effect.target,
+                    reference=effect.reference,
+                    at=at,
                 )
-        except IntegrityError:
-            return False
-        return True
+                .on_conflict_do_nothing()
+                .returning(sim_effect.c.reference)
+            ).first()
+            made = added is not None
+            self._call(connection, effect.system, effect.key, effect.operation, answer, made)
+        return made
 
     def record_call(self, system: str, key: str, call: str, answer: str) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                sa.insert(sim_call).values(
-                    system=system, idempotency_key=key, call=call, answer=answer
-                )
-            )
+        with self._writing() as connection:
+            self._call(connection, system, key, call, answer)
 
     def calls(self, system: str, key: str) -> int:
         with self.engine.connect() as connection:
-            found = connection.execute(
-                sa.select(sa.func.count())
-                .select_from(sim_call)
-                .where(sim_call.c.system == system, sim_call.c.idempotency_key == key)
-            ).scalar_one()
+            return self._count_calls(connection, system, key)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sa.Connection]:
+        """A transaction of the simulated systems' own. On PostgreSQL it commits without
+        waiting for the disk: a real system's bookkeeping is not our database's durability to
+        pay for (a commit survives any process of ours and of PostgreSQL's, not the machine)."""
+        with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            yield connection
+
+    @staticmethod
+    def _call(
+        connection: sa.Connection, system: str, key: str, call: str, answer: str, made: bool = True
+    ) -> None:
+        connection.execute(
+            sa.insert(sim_call).values(
+                system=system, idempotency_key=key, call=call, answer=answer if made else REPEAT
+            )
+        )
+
+    @staticmethod
+    def _effect(connection: sa.Connection, system: str, key: str) -> Effect | None:
+        row = connection.execute(
+            sa.select(sim_effect).where(
+                sim_effect.c.system == system, sim_effect.c.idempotency_key == key
+            )
+        ).first()
+        return _effect(row) if row else None
+
+    @staticmethod
+    def _count_calls(connection: sa.Connection, system: str, key: str) -> int:
+        found = connection.execute(
+            sa.select(sa.func.count())
+            .select_from(sim_call)
+            .where(sim_call.c.system == system, sim_call.c.idempotency_key == key)
+        ).scalar_one()
         return int(found)
 
     def effects(self, order_id: str | None = None) -> list[Effect]:
@@ -151,9 +186,14 @@ class MemoryLedger(Ledger):
     def effect(self, system: str, key: str) -> Effect | None:
         return self._effects.get((system, key))
 
-    def record_effect(self, effect: Effect, at: float) -> bool:
+    def look(self, system: str, key: str) -> tuple[Effect | None, int]:
+        return self.effect(system, key), self.calls(system, key)
+
+    def record_effect(self, effect: Effect, at: float, answer: str) -> bool:
         with self._lock:
-            return self._effects.setdefault((effect.system, effect.key), effect) is effect
+            made = self._effects.setdefault((effect.system, effect.key), effect) is effect
+        self.record_call(effect.system, effect.key, effect.operation, answer if made else REPEAT)
+        return made
 
     def record_call(self, system: str, key: str, call: str, answer: str) -> None:
         with self._lock:

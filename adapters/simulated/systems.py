@@ -6,10 +6,8 @@ import time
 import uuid
 
 from adapters.simulated.config import Simulation
-from adapters.simulated.ledger import Effect, Ledger
+from adapters.simulated.ledger import REPEAT, Effect, Ledger
 from core.ports import FulfillmentSystems, Outcome, OutcomeStatus, TaskRequest
-
-REPEAT = "repeat"  # a call for a key whose side effect already happened: answered from memory
 
 
 class SimulatedSystem:
@@ -28,11 +26,11 @@ class SimulatedSystem:
             time.sleep(behaviour.latency_ms / 1000)
         if behaviour.down:
             return self._answer(key, operation, Outcome(OutcomeStatus.RETRYABLE, "unavailable"))
-        earlier = self.ledger.effect(self.system, key)
+        earlier, calls = self.ledger.look(self.system, key)
         if earlier is not None:
             self.ledger.record_call(self.system, key, operation, REPEAT)
             return Outcome(OutcomeStatus.DONE, "already done", earlier.reference)
-        roll = self.simulation.roll(self.system, key, self.ledger.calls(self.system, key))
+        roll = self.simulation.roll(self.system, key, calls)
         refusal = self.refuse(request)
         if refusal is not None:
             return self._answer(key, operation, Outcome(OutcomeStatus.PERMANENT, refusal))
@@ -44,13 +42,15 @@ class SimulatedSystem:
         roll -= behaviour.retryable_rate
         reference = f"{self.system}-{uuid.uuid4().hex[:12]}"
         effect = Effect(self.system, key, operation, request.order_id, request.target, reference)
-        if not self.ledger.record_effect(effect, time.time()):  # a concurrent call won
-            self.ledger.record_call(self.system, key, operation, REPEAT)
+        if roll < behaviour.unknown_rate:
+            outcome = Outcome(OutcomeStatus.UNKNOWN, "answer lost")
+        else:
+            outcome = Outcome(OutcomeStatus.DONE, operation, reference)
+        # The effect and its call are recorded together (a concurrent call won: a repeat).
+        if not self.ledger.record_effect(effect, time.time(), outcome.status.value):
             done = self.ledger.effect(self.system, key)
             return Outcome(OutcomeStatus.DONE, "already done", done.reference if done else None)
-        if roll < behaviour.unknown_rate:
-            return self._answer(key, operation, Outcome(OutcomeStatus.UNKNOWN, "answer lost"))
-        return self._answer(key, operation, Outcome(OutcomeStatus.DONE, operation, reference))
+        return outcome
 
     def refuse(self, request: TaskRequest) -> str | None:
         """A reason this system refuses the request for good, whatever the dice say."""
