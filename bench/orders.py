@@ -305,12 +305,19 @@ JOIN (SELECT row_number() OVER (ORDER BY seq) - 1 AS k, * FROM product_order
   ON o.k = n % :placed
 """
 
+_TRIM = """
+DELETE FROM product_order
+WHERE seq >= (SELECT seq FROM product_order ORDER BY seq OFFSET :size LIMIT 1)
+"""
+
 
 def fill(database_url: str, size: int) -> int:
     """Top the store up to ``size`` orders with copies of the placed ones (each copy for one of
-    the bench customers, in its model's state), then ANALYZE; returns the orders stored."""
+    the bench customers, in its model's state), or trim it to the first ``size`` (the POST runs
+    may have placed more), then ANALYZE; returns the orders stored."""
     engine = sa.create_engine(database_url)
     with engine.begin() as connection:
+        connection.execute(sa.text(_TRIM), {"size": size})
         stored = connection.execute(sa.text("SELECT count(*) FROM product_order")).scalar_one()
         placed = connection.execute(
             sa.text("SELECT count(*) FROM product_order WHERE order_id NOT LIKE 'fill-%'")

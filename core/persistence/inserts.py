@@ -126,20 +126,24 @@ def _together(shape: tuple[tuple[sa.Table, tuple[str, ...]], ...]) -> str:
     """One PostgreSQL statement inserting each table's rows, in the order given, from the JSON
     array bound to ``p<i>``; a JSON column given None holds JSON null, as SQLAlchemy writes."""
     dialect = _postgresql()
+    quote = dialect.identifier_preparer.quote
     parts = []
     for index, (table, columns) in enumerate(shape):
+        names = ", ".join(quote(name) for name in columns)
         typed = ", ".join(
-            f"{name} {table.c[name].type.dialect_impl(dialect).compile(dialect=dialect)}"
+            f"{quote(name)} {table.c[name].type.dialect_impl(dialect).compile(dialect=dialect)}"
             for name in columns
         )
         values = ", ".join(
-            f"coalesce(r.{name}, 'null'::jsonb)" if _is_json(table.c[name]) else f"r.{name}"
+            f"coalesce(r.{quote(name)}, 'null'::jsonb)"
+            if _is_json(table.c[name])
+            else f"r.{quote(name)}"
             for name in columns
         )
         parts.append(
-            f"i{index} AS (INSERT INTO {table.name} ({', '.join(columns)}) SELECT {values} "
+            f"i{index} AS (INSERT INTO {quote(table.name)} ({names}) SELECT {values} "
             f"FROM ROWS FROM (jsonb_to_recordset(%(p{index})s::jsonb) AS ({typed})) "
-            f"WITH ORDINALITY AS r({', '.join(columns)}, n) ORDER BY r.n)"
+            f"WITH ORDINALITY AS r({names}, n) ORDER BY r.n)"
         )
     return f"WITH {', '.join(parts)} SELECT 1"
 
