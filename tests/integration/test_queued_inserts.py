@@ -3,6 +3,9 @@ SQLAlchemy would have written them, with the conflicts their inserts would have 
 
 from __future__ import annotations
 
+import copy
+import threading
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -10,10 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from core.errors import Conflict
 from core.events.model import DomainEvent
 from core.ordering.model import ProductOrder, TimelineEntry
+from core.ordering.service import OrderingService
 from core.persistence.compiled import CompiledRead
 from core.persistence.database import Database
 from core.persistence.ordering import _order_values
 from core.persistence.tables import order_timeline, outbox, product_order
+from core.requests import RequestContext
+from tests.orders import add, order
 
 NOW = "2026-12-04T09:00:00.000Z"
 
@@ -156,3 +162,49 @@ def test_values_are_stored_as_sqlalchemy_stores_them(db: Database) -> None:
 
 def _values_of(order: ProductOrder) -> dict[str, object]:
     return _order_values(order, NOW)
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "refusal"),
+    [
+        ({}, "key-race", "Idempotency-Key 'key-race' is being used by a concurrent request"),
+        ({"externalId": "ext-race"}, None, "externalId 'ext-race' is already used"),
+    ],
+    ids=["idempotency-key", "external-id"],
+)
+def test_racing_placements_make_one_order_and_the_loser_its_conflict(
+    ordering: OrderingService,
+    order_ctx: RequestContext,
+    extra: dict[str, str],
+    key: str | None,
+    refusal: str,
+) -> None:
+    """Both placements pass every rule; their queued rows meet at commit, where the database
+    lets one in and the other gets the conflict its insert stands for (or, for a key whose
+    order committed first, that order replayed)."""
+    body = order("cust-carol", add("1", "po-mobile-s"), **extra)
+    start = threading.Barrier(2)
+    placed: list[tuple[str, bool]] = []
+    refused: list[str] = []
+
+    def place() -> None:
+        start.wait()
+        try:
+            found, new = ordering.place(copy.deepcopy(body), order_ctx, idempotency_key=key)
+            placed.append((found.id, new))
+        except Conflict as conflict:
+            refused.append(str(conflict))
+
+    threads = [threading.Thread(target=place) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with ordering.db.engine.connect() as connection:
+        stored = connection.execute(sa.select(product_order.c.order_id)).scalars().all()
+        events = connection.execute(sa.select(sa.func.count()).select_from(outbox)).scalar()
+    assert len(stored) == 1 and events == 1  # one order, one Create event, nothing half-written
+    assert [new for _, new in placed].count(True) == 1
+    assert all(order_id == stored[0] for order_id, _ in placed)  # a replay names the same order
+    assert all(refusal in message for message in refused)
+    assert len(placed) + len(refused) == 2
