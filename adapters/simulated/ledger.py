@@ -67,12 +67,26 @@ class Ledger:
 
     def effect(self, system: str, key: str) -> Effect | None:
         with self.engine.connect() as connection:
-            return self._effect(connection, system, key)
+            return self._find_effect(connection, system, key)
 
     def look(self, system: str, key: str) -> tuple[Effect | None, int]:
-        """The key's side effect, if it had one, and how many calls came for it."""
+        """The key's side effect, if it had one, and how many calls came for it (one read:
+        every simulated call asks)."""
+        calls = (
+            sa.select(sa.func.count())
+            .select_from(sim_call)
+            .where(sim_call.c.system == system, sim_call.c.idempotency_key == key)
+            .scalar_subquery()
+        )
+        one = sa.select(sa.literal(1).label("one")).subquery()
+        found = sa.and_(sim_effect.c.system == system, sim_effect.c.idempotency_key == key)
         with self.engine.connect() as connection:
-            return self._effect(connection, system, key), self._count_calls(connection, system, key)
+            row = connection.execute(
+                sa.select(calls.label("calls"), *sim_effect.c).select_from(
+                    one.outerjoin(sim_effect, found)
+                )
+            ).one()
+        return (_effect(row) if row.reference is not None else None), int(row.calls)
 
     def record_effect(self, effect: Effect, at: float, answer: str) -> bool:
         """Record a side effect and the call that made it, answered ``answer``; False when
@@ -125,7 +139,7 @@ class Ledger:
         )
 
     @staticmethod
-    def _effect(connection: sa.Connection, system: str, key: str) -> Effect | None:
+    def _find_effect(connection: sa.Connection, system: str, key: str) -> Effect | None:
         row = connection.execute(
             sa.select(sim_effect).where(
                 sim_effect.c.system == system, sim_effect.c.idempotency_key == key
