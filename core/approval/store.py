@@ -19,7 +19,7 @@ class PolicyInForce:
         self._lock = threading.Lock()
 
     def current(self, uow: UnitOfWork) -> Policy | None:
-        version = uow.policies.newest_version()
+        version = uow.newest_policy_version()
         if version is None:
             return self.fallback
         with self._lock:

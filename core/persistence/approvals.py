@@ -9,11 +9,17 @@ from core.approval.case import ApprovalCase
 from core.errors import Conflict
 from core.persistence.compiled import CompiledReads
 from core.persistence.inserts import Inserts, flush_queued
+from core.persistence.repositories import GENERATION
 from core.persistence.work_tables import approval_case as _A
 from core.persistence.work_tables import approval_policy as _P
 
 _NEWEST = sa.select(_P.c.version).order_by(_P.c.seq.desc()).limit(1)
 _NEWEST_KEY = ("approval-policy-newest",)  # among the compiled reads
+# Order capture asks the catalog's generation right after: both in one statement.
+_WITH_GENERATION = sa.select(
+    _NEWEST.scalar_subquery().label("version"), GENERATION.scalar_subquery().label("generation")
+)
+_WITH_GENERATION_KEY = ("approval-policy-newest", "catalog-generation")
 
 
 class ApprovalRepository:
@@ -90,6 +96,19 @@ class PolicyRepository:
             return str(rows[0][0]) if rows else None
         found: str | None = self._db.execute(_NEWEST).scalar()
         return found
+
+    def newest_version_and_generation(self) -> tuple[str | None, int | None]:
+        """The newest version and the catalog's generation, read together."""
+        reads = self._reads
+        read = reads.get(_WITH_GENERATION_KEY, lambda: _WITH_GENERATION) if reads else None
+        if read is not None:
+            version, generation = read.rows(self._db)[0]
+        else:
+            version, generation = self._db.execute(_WITH_GENERATION).one()
+        return (
+            None if version is None else str(version),
+            None if generation is None else int(generation),
+        )
 
     def document(self, version: str) -> dict[str, object] | None:
         found = self._db.execute(sa.select(_P.c.document).where(_P.c.version == version)).scalar()

@@ -14,6 +14,7 @@ from core.persistence.compiled import CompiledReads
 from core.persistence.counts import CountCache
 from core.persistence.inserts import flush_before_statements
 from core.persistence.repositories import GENERATION, GENERATION_KEY
+from core.persistence.transactions import begin_at_first_write
 from core.persistence.uow import UnitOfWork
 
 CONNECT_TIMEOUT_SECONDS = 5  # PostgreSQL; a URL's own ``connect_timeout`` wins
@@ -43,6 +44,7 @@ def make_engine(url: str, **options: Any) -> sa.Engine:
     # No pre-ping: it costs a round trip per request; stale connections are recycled instead.
     options.setdefault("pool_recycle", 1800)
     engine = sa.create_engine(url, **options)
+    begin_at_first_write(engine)
     flush_before_statements(engine)
     return engine
 

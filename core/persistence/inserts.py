@@ -20,6 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from core import jsoncodec
+from core.persistence.transactions import alone, deferred
 
 Row = dict[str, Any]
 Conflict = Callable[[], Exception]
@@ -62,8 +63,9 @@ class Inserts:
         if rows:
             self._entries.append(_Entry(table, list(rows), conflict))
 
-    def flush(self) -> None:
-        """Send what is queued (nothing when the queue is empty)."""
+    def flush(self, last: bool = False) -> None:
+        """Send what is queued (nothing when the queue is empty); ``last``: the unit commits
+        right after, so one statement that is its only write may commit itself."""
         if not self._entries:
             return
         entries, self._entries = self._entries, []
@@ -71,7 +73,10 @@ class Inserts:
             for entry in entries:
                 self._send(entry)
             return
-        for group in _groups(entries):
+        groups = _groups(entries)
+        if last and len(groups) == 1 and deferred(self._db):
+            alone(self._db)
+        for group in groups:
             self._send_together(group)
 
     def close(self) -> None:

@@ -109,6 +109,7 @@ class CatalogRepository:
         self._reads = reads
         self._entities = entities
         self.changed = False  # set by every write; the unit of work bumps the generation
+        self._generation: tuple[int | None] | None = None  # read with another row, if it was
 
     def bump_generation(self) -> None:
         """Record that the catalog changed (called once per committing unit of work)."""
@@ -134,8 +135,16 @@ class CatalogRepository:
             self._counts.put(key, generation, total)
         return total, generation
 
+    def know_generation(self, generation: int | None) -> None:
+        """Keep the generation read together with another fact for this unit's next ask."""
+        self._generation = (generation,)
+
     def generation(self) -> int | None:
         """The catalog's change counter (None without its row): what caches are keyed by."""
+        if self._generation is not None:  # asked once: read committed would not promise more
+            (known,) = self._generation
+            self._generation = None
+            return known
         read = self._reads.get(GENERATION_KEY, lambda: GENERATION) if self._reads else None
         if read is not None:
             rows = read.rows(self._db)

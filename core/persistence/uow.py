@@ -29,6 +29,7 @@ from core.persistence.ordering import OrderRepository, TimelineRepository
 from core.persistence.outbox import OutboxRepository
 from core.persistence.repositories import CatalogRepository
 from core.persistence.retention import RetentionRepository
+from core.persistence.transactions import applies, defer_begin, end, forget
 
 
 class UnitOfWork:
@@ -58,16 +59,24 @@ class UnitOfWork:
         self._snapshot = snapshot
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
+        self._info: dict[object, object] = {}  # the pooled connection's, kept for the exit
 
     def __enter__(self) -> UnitOfWork:
         options: dict[str, object] = {"write": self._write}
         if self._exact_total_up_to is not None:
             options[EXACT_TOTAL_UP_TO] = self._exact_total_up_to
+        connection = self._engine.connect()
+        deferring = self._write and not self._snapshot and applies(self._engine)
         if self._dialect == "postgresql" and not self._write:
             # One-statement reads need no transaction (saves BEGIN and ROLLBACK round trips);
             # several reads that must agree (a count and its page) share one snapshot.
             options["isolation_level"] = "REPEATABLE READ" if self._snapshot else "AUTOCOMMIT"
-        connection = self._engine.connect().execution_options(**options)
+        elif deferring:  # reads first, then the transaction from the first write on
+            options["isolation_level"] = "AUTOCOMMIT"
+        connection = connection.execution_options(**options)
+        self._info = connection.info
+        if deferring:
+            defer_begin(connection)
         self._connection = connection
         self._transaction = connection.begin()
         return self
@@ -173,13 +182,22 @@ class UnitOfWork:
     def retention(self) -> RetentionRepository:
         return RetentionRepository(self._open)
 
+    def newest_policy_version(self) -> str | None:
+        """The approval policy version in force; order capture asks the catalog's generation
+        next, so it comes in the same read and the catalog repository answers with it."""
+        version, generation = self.policies.newest_version_and_generation()
+        self.catalog.know_generation(generation)
+        return version
+
     def commit(self) -> None:
-        assert self._transaction is not None
+        assert self._transaction is not None and self._connection is not None
+        bump = "catalog" in self.__dict__ and self.catalog.changed
         if "inserts" in self.__dict__:
-            self.inserts.flush()
-        if "catalog" in self.__dict__ and self.catalog.changed:
+            self.inserts.flush(last=not bump)
+        if bump:
             self.catalog.bump_generation()  # last, so writers hold the counter row briefly
         self._transaction.commit()
+        end(self._connection)
 
     def rollback(self) -> None:
         if self._transaction is not None and self._transaction.is_active:
@@ -193,6 +211,7 @@ class UnitOfWork:
     ) -> None:
         if "inserts" in self.__dict__:
             self.inserts.close()
+        forget(self._info)
         self.rollback()
         if self._connection is not None:
             self._connection.close()

@@ -201,11 +201,16 @@ def test_two_workers_on_the_same_orders_run_each_task_once(
     settings = FulfillmentSettings(backoff_seconds=0, batch=2)
     workers = [Orchestrator(ordering.db, systems, settings, worker=f"w{i}") for i in (1, 2)]
     failures: list[BaseException] = []
+    # Each takes its first batch before either goes on: under load SQLite's busy wait could
+    # otherwise leave one worker locked out until the other finished everything.
+    both_started = threading.Barrier(2, timeout=60)
 
     def work(worker: Orchestrator) -> None:
         """Both work until every order is final (one idle moment must not end a worker)."""
         deadline = time.monotonic() + 120
         try:
+            worker.run_once()
+            both_started.wait()
             while time.monotonic() < deadline:
                 if not worker.run_once():
                     if {ordering.get(p.id).state for p in placed} == {"completed"}:
