@@ -31,6 +31,7 @@ from server.guard import BodyTooLarge
 from server.hub import HubHandlers
 from server.probes import Readiness, health_route, ready_route
 from server.settings import Settings
+from server.threads import REQUEST_THREADS
 from server.validation import BODY_VALIDATORS, NamingParameterValidator
 from tmf620 import BASE_PATH as CATALOG_PATH
 from tmf620.handlers import CatalogHandlers
@@ -98,6 +99,7 @@ def create_app(
         tracing.setup()
     settings = settings or (container.settings if container else Settings())
     container = container or build_container(settings)
+    REQUEST_THREADS.configure(settings.request_threads)
     assert container.jobs is not None and container.files is not None
     runner = JobRunner(container.jobs)
     orchestrator = container.orchestrator

@@ -8,13 +8,13 @@ from typing import Any
 
 import orjson
 from connexion import request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from core.requests import RequestContext
 from server.access import request_correlation_id
 from server.auth.gate import PRINCIPAL
 from server.auth.tokens import Principal
+from server.threads import REQUEST_THREADS
 
 JSON = "application/json;charset=utf-8"
 
@@ -133,8 +133,9 @@ def _bind(
 
     Reads by id run on the event loop: they are short and never wait on a lock, and the thread
     hop costs more than the query. A list runs there too when ``quick`` answers it (a request
-    seen to be quick before); otherwise it runs, like writes, in connexion's thread pool: a
-    count or a SQLite writer waiting for the lock must not hold up the loop.
+    seen to be quick before); otherwise it runs, like writes, on the process's request threads
+    (``server.threads``): a count or a SQLite writer waiting for the lock must not hold up the
+    loop.
     """
     if operation_id.startswith(READS):
 
@@ -149,14 +150,14 @@ def _bind(
         async def listing() -> Response:
             answer = quick(kind)
             if answer is None:
-                answer = await run_in_threadpool(method, kind)
+                answer = await REQUEST_THREADS.run(method, kind)
             return answer
 
         listing.__name__ = operation_id
         return listing
 
-    def write(id: str | None = None, body: Any = None) -> Response:
-        return method(kind, id=id, body=body)
+    async def write(id: str | None = None, body: Any = None) -> Response:
+        return await REQUEST_THREADS.run(method, kind, id=id, body=body)
 
     write.__name__ = operation_id
     return write

@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     stuck_after_seconds: float = Field(3600, alias="TMF_STUCK_AFTER_SECONDS", gt=0)
     worker_poll_seconds: float = Field(0.5, alias="TMF_WORKER_POLL_SECONDS", gt=0)
     worker_batch: int = Field(32, alias="TMF_WORKER_BATCH", ge=1, le=1000)  # tasks per claim
+    # Threads per server process for handlers that write or list (server/threads.py).
+    request_threads: int = Field(4, alias="TMF_REQUEST_THREADS", ge=1, le=256)
     # Loops per `tmf-adapter worker` process: while one waits on the database, another works.
     worker_threads: int = Field(2, alias="TMF_WORKER_THREADS", ge=1, le=64)
 
