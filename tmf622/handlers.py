@@ -12,7 +12,7 @@ from starlette.responses import Response
 from core.ordering.cancellation import CancellationService
 from core.ordering.model import CancelRequest, ProductOrder
 from core.ordering.service import OrderingService
-from core.ordering.support import UseCases
+from core.ordering.support import Page, UseCases
 from core.query import Query, project
 from core.requests import RequestContext
 from server import http
@@ -93,7 +93,20 @@ class OrderHandlers(_Handlers[ProductOrder]):
         if query.fields is not None:
             return super()._list(query)
         prefix = f"{self._base()}/productOrder/"
-        page = self.orders.rendered_page(query, self._ctx(), prefix, SNAPSHOT)
+        return self._rendered(self.orders.rendered_page(query, self._ctx(), prefix, SNAPSHOT))
+
+    def quick_list(self, kind: str, **_: Any) -> Response | None:
+        """The list answer if the same page was read quickly before (see
+        ``http.operation_handler``); None sends the request to the request threads."""
+        query = self.service.list_query(http.query_pairs())
+        if query.fields is not None:
+            return None
+        prefix = f"{self._base()}/productOrder/"
+        page = self.orders.quick_rendered_page(query, self._ctx(), prefix, SNAPSHOT)
+        return None if page is None else self._rendered(page)
+
+    @staticmethod
+    def _rendered(page: Page[str]) -> Response:
         content = b"[" + b",".join(text.encode() for text in page.items) + b"]"
         status, headers = http.list_headers(page.total, len(page.items), page.exact)
         return http.encoded_response(content, status, headers)

@@ -85,6 +85,16 @@ class OrderingService(UseCases[ProductOrder]):
             found = uow.orders.rendered(query, parties, href_prefix, snapshot_key)
         return Page(found.items, found.total, query, found.exact)
 
+    def quick_rendered_page(
+        self, query: Query, ctx: RequestContext | None, href_prefix: str, snapshot_key: str
+    ) -> Page[str] | None:
+        """``rendered_page`` when the same page was read quickly the last time; None (nothing
+        read) otherwise: fit to run on an event loop."""
+        parties = ctx.party_ids if ctx is not None else None
+        with self.db.uow(write=False) as uow:
+            found = uow.orders.quick_rendered(query, parties, href_prefix, snapshot_key)
+        return None if found is None else Page(found.items, found.total, query, found.exact)
+
     def timeline(self, order_id: str) -> list[TimelineEntry]:
         with self.db.uow(write=False) as uow:
             return uow.timeline.of(order_id)

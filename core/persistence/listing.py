@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.lru import LRU
+from core.persistence.compiled import CompiledReads
 from core.query.ast import Query
 from core.query.sql import QueryCompiler
 
@@ -37,47 +39,103 @@ def list_page(
     query: Query,
     where: tuple[Any, ...] = (),
     columns: tuple[Any, ...] | None = None,
+    reads: CompiledReads | None = None,
+    key: Hashable | None = None,
 ) -> Found[Any]:
     """Rows of the page in the query's order (insertion order breaks ties) and the total;
     ``columns`` instead of the table's when given.
 
     The count rides in the page's own statement, so the two agree without a transaction; only
-    a page past the end, and an estimate, take a statement of their own.
+    a page past the end, and an estimate, take a statement of their own. With ``reads`` and a
+    ``key`` naming the page (its table, ``where`` and ``columns`` included), the statement is
+    built and compiled once and run on the driver's cursor.
     """
-    conditions = [*where, *compiler.where(query.conditions)]
     cap = _cap(connection)
+
+    def conditions() -> list[ColumnElement[bool]]:
+        return [*where, *compiler.where(query.conditions)]
+
     if query.limit == 0:
-        return Found([], *count_matches(connection, table, conditions))
-    order = [*compiler.order_by(query.sort), table.c.seq]
-    counted = _counted(table, conditions, cap).correlate(None).scalar_subquery().label(_TOTAL)
-    # The page's keys first, then its rows: PostgreSQL computes the select list of every row
-    # an OFFSET skips, so a deep page would render each document before it.
-    page = (
-        sa.select(table.c.seq)
-        .where(*conditions)
-        .order_by(*order)
-        .offset(query.offset)
-        .limit(query.limit)
-        .subquery("page")
-    )
-    rows = list(
-        connection.execute(
+        return Found([], *count_matches(connection, table, conditions()))
+
+    def statement() -> sa.Select[Any]:
+        order = [*compiler.order_by(query.sort), table.c.seq]
+        matching = conditions()
+        counted = _counted(table, matching, cap).correlate(None).scalar_subquery().label(_TOTAL)
+        # The page's keys first, then its rows: PostgreSQL computes the select list of every
+        # row an OFFSET skips, so a deep page would render each document before it.
+        page = (
+            sa.select(table.c.seq)
+            .where(*matching)
+            .order_by(*order)
+            .offset(query.offset)
+            .limit(query.limit)
+            .subquery("page")
+        )
+        return (
             sa.select(*(columns or (table,)), counted)
             .join_from(table, page, table.c.seq == page.c.seq)
             .order_by(*order)
-        ).all()
+        )
+
+    read = reads.get((key, cap), statement) if reads is not None and key is not None else None
+    rows: Sequence[Any] = (
+        read.rows(connection) if read is not None else connection.execute(statement()).all()
     )
+    return _found(connection, table, query, rows, conditions, cap, key)
+
+
+def quick_page(
+    connection: sa.Connection, reads: CompiledReads, key: Hashable, query: Query
+) -> Found[Any] | None:
+    """The page ``list_page`` read under ``key``, when its compiled read was quick the last
+    time: fit to run on an event loop. None when it was not, or when the total would need a
+    statement of its own (a page past the end, an estimate not remembered)."""
+    cap = _cap(connection)
+    read = reads.peek((key, cap))
+    if read is None or not read.quick or query.limit == 0:
+        return None
+    rows = read.rows(connection)
+    if not rows:
+        return Found([], 0, True) if query.offset == 0 else None
+    total = int(rows[0][-1])
+    if cap is None or total <= cap:
+        return Found(list(rows), total, True)
+    if len(rows) < query.limit:
+        return Found(list(rows), query.offset + len(rows), True)
+    kept = _remembered(("page", key))
+    if kept is None:
+        return None
+    return Found(list(rows), max(kept, cap + 1, query.offset + len(rows)), False)
+
+
+def _found(
+    connection: sa.Connection,
+    table: sa.Table,
+    query: Query,
+    rows: Sequence[Any],
+    conditions: Callable[[], list[ColumnElement[bool]]],
+    cap: int | None,
+    key: Hashable | None,
+) -> Found[Any]:
+    """The page's rows with their total (the last column): exact, or past the cap the
+    planner's estimate (remembered a while under ``key``, which saves building the statement
+    to plan)."""
     if not rows:
         if query.offset == 0:
             return Found([], 0, True)
-        return Found([], *count_matches(connection, table, conditions))
-    total = int(getattr(rows[0], _TOTAL))
+        return Found([], *count_matches(connection, table, conditions()))
+    total = int(rows[0][-1])
     if cap is None or total <= cap:
-        return Found(rows, total, True)
+        return Found(list(rows), total, True)
     if len(rows) < query.limit:  # the last page: now the total is known
-        return Found(rows, query.offset + len(rows), True)
-    estimate = _planner_estimate(connection, _matches(table, conditions))
-    return Found(rows, max(estimate, cap + 1, query.offset + len(rows)), False)
+        return Found(list(rows), query.offset + len(rows), True)
+    estimate = _remembered(("page", key)) if key is not None else None
+    if estimate is None:
+        estimate = _planner_estimate(connection, _matches(table, conditions()))
+        if key is not None:
+            _ESTIMATES.put(("page", key), (time.monotonic(), estimate))
+    return Found(list(rows), max(estimate, cap + 1, query.offset + len(rows)), False)
 
 
 def count_matches(
@@ -118,7 +176,15 @@ def _counted(
 # planner's figure moves only when the table is analyzed, so a page of a large store costs no
 # planning statement.
 ESTIMATE_SECONDS = 10.0
-_ESTIMATES: LRU[tuple[Any, tuple[Any, ...]], tuple[float, int]] = LRU(256)
+_ESTIMATES: LRU[Hashable, tuple[float, int]] = LRU(1024)
+
+
+def _remembered(key: Hashable) -> int | None:
+    """An estimate asked under ``key`` less than ``ESTIMATE_SECONDS`` ago."""
+    kept = _ESTIMATES.get(key)
+    if kept is None or time.monotonic() - kept[0] >= ESTIMATE_SECONDS:
+        return None
+    return kept[1]
 
 
 def _planner_estimate(connection: sa.Connection, statement: sa.Select[Any]) -> int:

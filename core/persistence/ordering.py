@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Hashable
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,8 +20,9 @@ from core.ordering.model import (
 )
 from core.ordering.states import ORDER_FINAL
 from core.persistence.claims import OfferingChangeRepository
+from core.persistence.compiled import CompiledReads
 from core.persistence.inserts import Inserts, flush_queued
-from core.persistence.listing import Found, list_page
+from core.persistence.listing import Found, list_page, quick_page
 from core.persistence.tables import order_timeline, product_order
 from core.query.ast import Condition, Query
 from core.query.sql import QueryCompiler
@@ -120,13 +122,33 @@ def _rendered(dialect: str, href_prefix: str, snapshot_key: str) -> Any:
     return sa.type_coerce(sa.case((absent, plain), else_=with_snapshot), sa.Text)
 
 
+def _rendered_key(
+    query: Query,
+    parties: frozenset[str] | None,
+    href_prefix: str,
+    snapshot_key: str,
+    by_customer: bool,
+) -> tuple[Any, ...]:
+    """What names a rendered page among the compiled reads (the projection is applied after)."""
+    shape = (query.conditions, query.sort, query.offset, query.limit)
+    scope = None if parties is None else tuple(sorted(parties))
+    return ("orders-rendered", *shape, scope, href_prefix, snapshot_key, by_customer)
+
+
 class OrderRepository:
     """Product orders: one row each, the document plus the columns that are queried."""
 
-    def __init__(self, connection: sa.Connection, dialect: str, inserts: Inserts) -> None:
+    def __init__(
+        self,
+        connection: sa.Connection,
+        dialect: str,
+        inserts: Inserts,
+        reads: CompiledReads | None = None,
+    ) -> None:
         self._db = connection
         self._dialect = dialect
         self._inserts = inserts
+        self._reads = reads
         columns: dict[tuple[str, ...], sa.Column[Any]] = {
             ("id",): _O.c.order_id,
             ("state",): _O.c.state,
@@ -279,19 +301,42 @@ class OrderRepository:
         """``list``'s page as JSON texts the database makes: each document with its ``href``
         (``href_prefix`` and the id) and its price snapshot under ``snapshot_key``, so a page
         without a projection is never decoded and encoded again."""
+        by_customer = self._parties_are_customers(query)
+        key = _rendered_key(query, parties, href_prefix, snapshot_key, by_customer)
         text = _rendered(self._dialect, href_prefix, snapshot_key).label("rendered")
-        found = self._page(query, parties, (text,))
-        return found._replace(items=[str(r.rendered) for r in found.items])
+        found = self._page(query, parties, (text,), by_customer, key)
+        return found._replace(items=[str(r[0]) for r in found.items])
+
+    def quick_rendered(
+        self, query: Query, parties: frozenset[str] | None, href_prefix: str, snapshot_key: str
+    ) -> Found[str] | None:
+        """``rendered`` when the same page was read quickly the last time (None otherwise,
+        and no page is read): fit to run on an event loop."""
+        if self._reads is None:
+            return None
+        by_customer = self._parties_are_customers(query)
+        key = _rendered_key(query, parties, href_prefix, snapshot_key, by_customer)
+        found = quick_page(self._db, self._reads, key, query)
+        return None if found is None else found._replace(items=[str(r[0]) for r in found.items])
 
     def _page(
-        self, query: Query, parties: frozenset[str] | None, columns: tuple[Any, ...] | None = None
+        self,
+        query: Query,
+        parties: frozenset[str] | None,
+        columns: tuple[Any, ...] | None = None,
+        by_customer: bool | None = None,
+        key: Hashable | None = None,
     ) -> Found[Any]:
-        """The rows of one page of orders not deleted (of ``parties`` when given)."""
+        """The rows of one page of orders not deleted (of ``parties`` when given); with a
+        ``key`` naming the page, read by a compiled read."""
         where: tuple[Any, ...] = (_O.c.deleted_at.is_(None),)
         if parties is not None:
             where += (_O.c.customer_key.in_(sorted(parties)),)
-        compiler = self._by_customer if self._parties_are_customers(query) else self._compiler
-        return list_page(self._db, _O, compiler, query, where, columns)
+        if by_customer is None:
+            by_customer = self._parties_are_customers(query)
+        compiler = self._by_customer if by_customer else self._compiler
+        reads = self._reads if key is not None else None
+        return list_page(self._db, _O, compiler, query, where, columns, reads, key)
 
     def _parties_are_customers(self, query: Query) -> bool:
         """Whether the query's relatedParty.id conditions may read ``customer_key`` instead and

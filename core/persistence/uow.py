@@ -112,7 +112,7 @@ class UnitOfWork:
 
     @functools.cached_property
     def orders(self) -> OrderRepository:
-        return OrderRepository(self._open, self._dialect, self.inserts)
+        return OrderRepository(self._open, self._dialect, self.inserts, self._reads)
 
     @functools.cached_property
     def timeline(self) -> TimelineRepository:

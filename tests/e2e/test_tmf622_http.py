@@ -293,3 +293,25 @@ def test_a_list_holds_what_each_order_answers_on_its_own(
         assert ["pricingSnapshot" in o for o in page.json()] == [False, False, True]
     projected = shop.get(f"{API}/productOrder", params={"fields": "state"}).json()
     assert all("state" in o and "description" not in o for o in projected)  # decoded, projected
+
+
+def test_a_list_asked_again_answers_the_same_from_the_event_loop(
+    shop: TestClient, shop_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second ask of a page read quickly is answered on the event loop: same status,
+    body and count headers as the first, whatever its total is."""
+    monkeypatch.setattr(shop_db, "exact_total_up_to", 2)
+    for n in range(4):
+        post_order(shop, order("cust-carol", add("1", "po-mobile-s"), externalId=f"q-{n}"))
+    shown = ("content-type", "x-total-count", "x-result-count", "x-total-count-estimated")
+    asks = (
+        {"limit": 1},
+        {"limit": 3, "offset": 2},
+        {"relatedParty.id": "cust-carol", "state": "acknowledged"},
+        {"offset": 9},
+        {"fields": "state"},
+    )
+    for params in asks:
+        answers = [shop.get(f"{API}/productOrder", params=params) for _ in range(3)]
+        seen = {(a.status_code, a.content, tuple(a.headers.get(h) for h in shown)) for a in answers}
+        assert len(seen) == 1, params
