@@ -95,15 +95,22 @@ def quick_page(
     read = reads.peek((key, cap))
     if read is None or not read.quick or query.limit == 0:
         return None
-    rows = read.rows(connection)
+    return _known(query, read.rows(connection), cap, key)
+
+
+def _known(
+    query: Query, rows: Sequence[Any], cap: int | None, key: Hashable | None
+) -> Found[Any] | None:
+    """The page's rows with their total (the rows' last column) when no statement is needed
+    for it: exact up to the cap, a last page's, or an estimate remembered under ``key``."""
     if not rows:
         return Found([], 0, True) if query.offset == 0 else None
     total = int(rows[0][-1])
     if cap is None or total <= cap:
         return Found(list(rows), total, True)
-    if len(rows) < query.limit:
+    if len(rows) < query.limit:  # the last page: now the total is known
         return Found(list(rows), query.offset + len(rows), True)
-    kept = _remembered(("page", key))
+    kept = _remembered(("page", key)) if key is not None else None
     if kept is None:
         return None
     return Found(list(rows), max(kept, cap + 1, query.offset + len(rows)), False)
@@ -118,23 +125,17 @@ def _found(
     cap: int | None,
     key: Hashable | None,
 ) -> Found[Any]:
-    """The page's rows with their total (the last column): exact, or past the cap the
-    planner's estimate (remembered a while under ``key``, which saves building the statement
-    to plan)."""
+    """The page with its total: counted for a page past the end, else past the cap the
+    planner's estimate (remembered a while under ``key``: no statement built to plan it)."""
+    known = _known(query, rows, cap, key)
+    if known is not None:
+        return known
     if not rows:
-        if query.offset == 0:
-            return Found([], 0, True)
         return Found([], *count_matches(connection, table, conditions()))
-    total = int(rows[0][-1])
-    if cap is None or total <= cap:
-        return Found(list(rows), total, True)
-    if len(rows) < query.limit:  # the last page: now the total is known
-        return Found(list(rows), query.offset + len(rows), True)
-    estimate = _remembered(("page", key)) if key is not None else None
-    if estimate is None:
-        estimate = _planner_estimate(connection, _matches(table, conditions()))
-        if key is not None:
-            _ESTIMATES.put(("page", key), (time.monotonic(), estimate))
+    assert cap is not None  # an exact total is always known
+    estimate = _planner_estimate(connection, _matches(table, conditions()))
+    if key is not None:
+        _ESTIMATES.put(("page", key), (time.monotonic(), estimate))
     return Found(list(rows), max(estimate, cap + 1, query.offset + len(rows)), False)
 
 
