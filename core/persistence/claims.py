@@ -4,6 +4,7 @@ and the offerings their items will add or remove for the customer."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,9 +91,31 @@ _STILL_OPEN = (
     _O.c.deleted_at.is_(None),
 )
 _PENDING = sa.select(_W).join(_O, _O.c.order_id == _W.c.order_id).where(*_STILL_OPEN)
-_PENDING_ADDS = _PENDING.where(
-    _W.c.effect == "add", _W.c.offering_id.in_(sa.bindparam("offerings", expanding=True))
-).limit(sa.bindparam("shown", type_=sa.Integer))  # no order: any will do, and no sort of all
+
+
+@functools.lru_cache(maxsize=32)
+def _pending_adds(offerings: int) -> sa.Select[Any]:
+    """Open adds of each of ``offerings`` offerings (bound as ``offering_<i>``), the first
+    ``shown`` of each: one part per offering, each read in the order of the customer index
+    (customer, offering, order), so it stops after ``shown`` rows even for a customer with
+    thousands of open orders adding the same offering. An IN list instead would read every
+    match (an index cannot give an IN list's matches in order), and a LIMIT without an order
+    lets the planner scan the table hoping to meet them early."""
+    shown = sa.bindparam("shown", type_=sa.Integer)
+    parts = [
+        sa.select(
+            _PENDING.where(_W.c.effect == "add", _W.c.offering_id == sa.bindparam(f"offering_{i}"))
+            .order_by(_W.c.order_id)
+            .limit(shown)
+            .subquery(f"adds_{i}")
+        )
+        for i in range(offerings)
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return sa.select(sa.union_all(*parts).subquery("adds")).limit(shown)
+
+
 _PENDING_REMOVES = _PENDING.where(
     _W.c.effect == "remove", _W.c.product_id.in_(sa.bindparam("products", expanding=True))
 )
@@ -140,8 +163,9 @@ class OfferingChangeRepository:
         values = {"customer_key": customer_key, "besides": besides or ""}
         rows: list[Any] = []
         if adds_of:
+            offerings = {f"offering_{i}": o for i, o in enumerate(sorted(adds_of))}
             found = self._db.execute(
-                _PENDING_ADDS, values | {"offerings": sorted(adds_of), "shown": adds_shown}
+                _pending_adds(len(offerings)), values | offerings | {"shown": adds_shown}
             )
             rows += found.all()
         if products:

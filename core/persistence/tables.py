@@ -267,7 +267,16 @@ order_offering_change = sa.Table(
     sa.Column("offering_id", sa.String(64), nullable=False),
     sa.Column("product_id", sa.String(64)),  # the product a remove takes away
     sa.PrimaryKeyConstraint("order_id", "item_id", "effect"),
-    sa.Index("ix_order_offering_change_customer", "customer_key", "offering_id"),
+    # A customer's changes of an offering in order id order: a pending-adds part stops early.
+    sa.Index("ix_order_offering_change_customer", "customer_key", "offering_id", "order_id"),
+    # The removes of a customer's products: each found by its product, not among all changes.
+    sa.Index(
+        "ix_order_offering_change_removes",
+        "customer_key",
+        "product_id",
+        postgresql_where=sa.text("effect = 'remove'"),
+        sqlite_where=sa.text("effect = 'remove'"),
+    ),
 )
 
 idempotency_key = sa.Table(
