@@ -14,8 +14,7 @@ from core.persistence.work_tables import approval_case as _A
 from core.persistence.work_tables import approval_policy as _P
 
 _NEWEST = sa.select(_P.c.version).order_by(_P.c.seq.desc()).limit(1)
-_NEWEST_KEY = ("approval-policy-newest",)  # among the compiled reads
-# Order capture asks the catalog's generation right after: both in one statement.
+# The policy in force, read with the catalog generation order capture asks next: one statement.
 _WITH_GENERATION = sa.select(
     _NEWEST.scalar_subquery().label("version"), GENERATION.scalar_subquery().label("generation")
 )
@@ -87,15 +86,6 @@ class PolicyRepository:
     def __init__(self, connection: sa.Connection, reads: CompiledReads | None = None) -> None:
         self._db = connection
         self._reads = reads
-
-    def newest_version(self) -> str | None:
-        """Asked by every order placed: a compiled read when the unit of work has them."""
-        read = self._reads.get(_NEWEST_KEY, lambda: _NEWEST) if self._reads else None
-        if read is not None:
-            rows = read.rows(self._db)
-            return str(rows[0][0]) if rows else None
-        found: str | None = self._db.execute(_NEWEST).scalar()
-        return found
 
     def newest_version_and_generation(self) -> tuple[str | None, int | None]:
         """The newest version and the catalog's generation, read together."""

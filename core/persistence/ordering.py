@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Hashable
 from typing import Any
 
@@ -23,6 +21,7 @@ from core.persistence.claims import OfferingChangeRepository
 from core.persistence.compiled import CompiledReads
 from core.persistence.inserts import Inserts, flush_queued
 from core.persistence.listing import Found, list_page, quick_page
+from core.persistence.order_pages import page_key, rendered_text, texts
 from core.persistence.tables import order_timeline, product_order
 from core.query.ast import Condition, Query
 from core.query.sql import QueryCompiler
@@ -92,47 +91,6 @@ def _order_values(order: ProductOrder, now: str) -> dict[str, Any]:
 _PARTY_ID = ("relatedParty", "id")
 # Written out so that it is the expression PostgreSQL's index of flagged orders is built on.
 _PARTIES = sa.type_coerce(sa.literal_column("product_order.document -> 'relatedParty'"), JSONB)
-
-
-@functools.lru_cache(maxsize=64)
-def _rendered(dialect: str, href_prefix: str, snapshot_key: str) -> Any:
-    """The stored document with its href set, and the snapshot added (none stored: JSON null
-    or no value), as JSON text; built once per base URL (building it costs more than the read
-    of a short page)."""
-    href = sa.literal(href_prefix, sa.String) + _O.c.order_id
-    if dialect == "postgresql":
-        document = sa.func.jsonb_set(
-            sa.type_coerce(_O.c.document, JSONB),
-            sa.literal_column("'{href}'"),
-            sa.func.to_jsonb(href),
-        )
-        # The snapshot spliced into the text rather than merged as jsonb: rendering a merged
-        # document costs PostgreSQL twice the two texts (the key is server-owned, so the
-        # document never holds it).
-        text = sa.cast(document, sa.Text)
-        key = sa.literal(f", {json.dumps(snapshot_key)}: ", sa.Text)
-        spliced = sa.func.left(text, -1) + key + sa.cast(_O.c.snapshot, sa.Text) + "}"
-        absent = sa.func.jsonb_typeof(sa.type_coerce(_O.c.snapshot, JSONB)) == "null"
-        return sa.case((_O.c.snapshot.is_(None) | absent, text), else_=spliced)
-    plain = sa.func.json_set(_O.c.document, "$.href", href)
-    with_snapshot = sa.func.json_set(
-        _O.c.document, "$.href", href, f"$.{snapshot_key}", sa.func.json(_O.c.snapshot)
-    )
-    absent = _O.c.snapshot.is_(None) | (sa.func.json_type(_O.c.snapshot) == "null")
-    return sa.type_coerce(sa.case((absent, plain), else_=with_snapshot), sa.Text)
-
-
-def _rendered_key(
-    query: Query,
-    parties: frozenset[str] | None,
-    href_prefix: str,
-    snapshot_key: str,
-    by_customer: bool,
-) -> tuple[Any, ...]:
-    """What names a rendered page among the compiled reads (the projection is applied after)."""
-    shape = (query.conditions, query.sort, query.offset, query.limit)
-    scope = None if parties is None else tuple(sorted(parties))
-    return ("orders-rendered", *shape, scope, href_prefix, snapshot_key, by_customer)
 
 
 class OrderRepository:
@@ -301,11 +259,9 @@ class OrderRepository:
         """``list``'s page as JSON texts the database makes: each document with its ``href``
         (``href_prefix`` and the id) and its price snapshot under ``snapshot_key``, so a page
         without a projection is never decoded and encoded again."""
-        by_customer = self._parties_are_customers(query)
-        key = _rendered_key(query, parties, href_prefix, snapshot_key, by_customer)
-        text = _rendered(self._dialect, href_prefix, snapshot_key).label("rendered")
-        found = self._page(query, parties, (text,), by_customer, key)
-        return found._replace(items=[str(r[0]) for r in found.items])
+        by_customer, key = self._rendered_key(query, parties, href_prefix, snapshot_key)
+        text = rendered_text(self._dialect, href_prefix, snapshot_key).label("rendered")
+        return texts(self._page(query, parties, (text,), by_customer, key))
 
     def quick_rendered(
         self, query: Query, parties: frozenset[str] | None, href_prefix: str, snapshot_key: str
@@ -314,10 +270,16 @@ class OrderRepository:
         and no page is read): fit to run on an event loop."""
         if self._reads is None:
             return None
-        by_customer = self._parties_are_customers(query)
-        key = _rendered_key(query, parties, href_prefix, snapshot_key, by_customer)
+        _, key = self._rendered_key(query, parties, href_prefix, snapshot_key)
         found = quick_page(self._db, self._reads, key, query)
-        return None if found is None else found._replace(items=[str(r[0]) for r in found.items])
+        return None if found is None else texts(found)
+
+    def _rendered_key(
+        self, query: Query, parties: frozenset[str] | None, href_prefix: str, snapshot_key: str
+    ) -> tuple[bool, Hashable]:
+        """Whether the page reads the customer column, and the key naming its compiled read."""
+        by_customer = self._parties_are_customers(query)
+        return by_customer, page_key(query, parties, href_prefix, snapshot_key, by_customer)
 
     def _page(
         self,

@@ -99,7 +99,7 @@ def test_a_unit_that_writes_twice_is_one_transaction(pg: Database) -> None:
     assert seen and all(status == TransactionStatus.INTRANS for _, status in seen)
     with pg.uow(write=False) as uow:
         assert uow.orders.get("o-2") is None  # nothing of the unit that failed is kept
-        assert uow.policies.newest_version() is None
+        assert uow.newest_policy_version() is None
 
 
 def test_what_a_unit_writes_after_it_committed_is_a_transaction_again(pg: Database) -> None:
@@ -110,7 +110,7 @@ def test_what_a_unit_writes_after_it_committed_is_a_transaction_again(pg: Databa
     # Left without committing: the policy is rolled back, not committed by autocommit.
     with pg.uow(write=False) as uow:
         assert uow.orders.get("o-1") is not None
-        assert uow.policies.newest_version() is None
+        assert uow.newest_policy_version() is None
 
 
 def test_a_stricter_server_default_keeps_every_read_in_the_transaction(pg: Database) -> None:

@@ -126,7 +126,7 @@ def test_a_savepoint_begins_after_the_inserts_queued_before_it(db: Database) -> 
         uow.outbox.add(_event("e-1"))  # an event id is unique; the outbox names no conflict
         uow.policies.add("v-1", {"version": "v-1"}, None, NOW)
     with db.uow(write=False) as uow:
-        assert uow.policies.newest_version() is None
+        assert uow.newest_policy_version() is None
 
 
 def test_values_are_stored_as_sqlalchemy_stores_them(db: Database) -> None:
